@@ -1,0 +1,1 @@
+"""Kafka events: the topic catalogue, Avro schemas and (de)serialisation."""

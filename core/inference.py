@@ -1,0 +1,91 @@
+"""Calls to Triton Inference Server over HTTP (``tritonclient.http``).
+
+Blocking; each call is bounded by ``BOTSKYC_TRITON_REQUEST_TIMEOUT_S``.
+Connection failures and timeouts raise :class:`InferenceUnavailable`
+(transient: retry later); a model error raises :class:`InferenceError`
+(not transient).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tritonclient.http as httpclient
+from tritonclient.utils import InferenceServerException
+
+from core.settings import TritonSettings
+
+
+class InferenceError(RuntimeError):
+    """The model rejected the request (bad input, model bug): do not retry."""
+
+
+class InferenceUnavailable(RuntimeError):
+    """Triton could not be reached or timed out: transient, retry with backoff."""
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    """Output of the ``image_quality`` model for one image."""
+
+    report: dict[str, Any]
+    score: float
+
+
+class TritonGateway:
+    """A connection to one Triton server."""
+
+    def __init__(self, settings: TritonSettings) -> None:
+        self.settings = settings
+        self.client = httpclient.InferenceServerClient(
+            settings.http_url,
+            connection_timeout=settings.request_timeout_s,
+            network_timeout=settings.request_timeout_s,
+        )
+
+    def ready(self) -> bool:
+        """True when the server answers ready (never raises)."""
+        try:
+            return bool(self.client.is_server_ready())
+        except Exception:
+            return False
+
+    def _infer(
+        self, model: str, inputs: list[httpclient.InferInput], outputs: list[str]
+    ) -> httpclient.InferResult:
+        try:
+            return self.client.infer(
+                model,
+                inputs,
+                outputs=[httpclient.InferRequestedOutput(o) for o in outputs],
+                timeout=int(self.settings.request_timeout_s * 1_000_000),
+            )
+        except InferenceServerException as exc:
+            msg = str(exc)
+            # tritonclient reports transport failures as InferenceServerException
+            # too; only an answer from the server is a model error.
+            if exc.status() is None or "unavailable" in msg.lower() or "timed out" in msg.lower():
+                raise InferenceUnavailable(f"triton {model}: {msg}") from exc
+            raise InferenceError(f"triton {model}: {msg}") from exc
+        except (ConnectionError, OSError, TimeoutError) as exc:
+            raise InferenceUnavailable(f"triton {model}: {exc}") from exc
+
+    def image_quality(self, images: list[bytes]) -> list[QualityResult]:
+        """Quality reports for encoded images, in order."""
+        data = np.array(images, dtype=object).reshape(len(images), 1)
+        inp = httpclient.InferInput("IMAGE", list(data.shape), "BYTES")
+        inp.set_data_from_numpy(data)
+        res = self._infer("image_quality", [inp], ["REPORT", "SCORE"])
+        reports = res.as_numpy("REPORT").reshape(-1)
+        scores = res.as_numpy("SCORE").reshape(-1)
+        return [
+            QualityResult(json.loads(bytes(r)), float(s))
+            for r, s in zip(reports, scores, strict=True)
+        ]
+
+    def model_stats(self, model: str) -> dict[str, Any]:
+        """Triton's inference statistics for a model (counts and cumulative ns)."""
+        return dict(self.client.get_inference_statistics(model))

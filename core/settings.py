@@ -1,0 +1,176 @@
+"""One typed settings object, read once from the environment, split by concern.
+
+Every tunable of the platform lives here; nothing else reads ``os.environ``.
+Each concern is its own class with its own prefix (``BOTSKYC_KAFKA_…``,
+``BOTSKYC_S3_…``), so a reader sees at a glance which variables exist.
+The README's configuration table is checked against these classes by a test.
+
+``get_settings()`` is cached: the environment is read on first use and a
+malformed value raises :class:`SettingsError` at once, naming the variable.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """The environment holds a value the platform cannot run with."""
+
+
+def _config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, extra="ignore", frozen=True)
+
+
+class StackSettings(BaseSettings):
+    """Where the local services keep their data and how they are bound."""
+
+    model_config = _config("BOTSKYC_")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="Deployment mode; production forbids loopback webhooks etc."
+    )
+    state_dir: Path = Field(
+        REPO_ROOT / ".state", description="Data and logs of this checkout's services."
+    )
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "botskyc",
+        description="Builds shared by every checkout (MinIO binary, Kafka jars, venvs).",
+    )
+    bind_host: str = Field("127.0.0.1", description="Address every local service binds to.")
+    start_timeout_s: float = Field(
+        120.0, gt=0, description="How long a launcher waits for a service to become healthy."
+    )
+
+
+class KafkaSettings(BaseSettings):
+    """The Kafka broker (KRaft, combined broker and controller)."""
+
+    model_config = _config("BOTSKYC_KAFKA_")
+
+    host: str = Field("127.0.0.1", description="Broker host clients connect to.")
+    port: int = Field(9092, ge=1, le=65535, description="Broker (PLAINTEXT) port.")
+    controller_port: int = Field(9093, ge=1, le=65535, description="KRaft controller port.")
+    heap_mb: int = Field(512, ge=128, description="JVM heap of the local broker, in MiB.")
+    topic_prefix: str = Field("botskyc", description="Prefix of every topic the project owns.")
+    default_partitions: int = Field(6, ge=1, description="Partitions of the pipeline topics.")
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """``host:port`` for client configuration."""
+        return f"{self.host}:{self.port}"
+
+
+class StorageSettings(BaseSettings):
+    """S3-compatible object storage (MinIO locally; AWS S3 or Ceph by configuration)."""
+
+    model_config = _config("BOTSKYC_S3_")
+
+    endpoint: str = Field("127.0.0.1:9000", description="host:port of the S3 API.")
+    console_port: int = Field(9001, ge=1, le=65535, description="Local MinIO console port.")
+    access_key: str = Field("botskyc", description="Access key id.")
+    secret_key: str = Field("botskyc-dev-secret", min_length=8, description="Secret key.")
+    secure: bool = Field(False, description="Use HTTPS to reach the endpoint.")
+    region: str = Field("us-east-1", description="Bucket region.")
+    bucket: str = Field("botskyc-documents", description="Bucket for uploaded documents.")
+
+    @property
+    def port(self) -> int:
+        """Port part of the endpoint."""
+        return int(self.endpoint.rsplit(":", 1)[1]) if ":" in self.endpoint else 443
+
+
+class PostgresSettings(BaseSettings):
+    """The PostgreSQL database."""
+
+    model_config = _config("BOTSKYC_PG_")
+
+    host: str = Field("127.0.0.1", description="Database host.")
+    port: int = Field(5432, ge=1, le=65535, description="Database port.")
+    user: str = Field("botskyc", description="Role the platform connects as.")
+    password: str = Field("botskyc-dev", description="Password of that role.")
+    database: str = Field("botskyc", description="Database name.")
+    pool_max: int = Field(10, ge=1, description="Connections per process pool.")
+
+    def dsn(self, database: str | None = None) -> str:
+        """libpq connection string, optionally for another database on the same server."""
+        return (
+            f"host={self.host} port={self.port} user={self.user} "
+            f"password={self.password} dbname={database or self.database}"
+        )
+
+
+class TritonSettings(BaseSettings):
+    """Triton Inference Server."""
+
+    model_config = _config("BOTSKYC_TRITON_")
+
+    host: str = Field("127.0.0.1", description="Triton host.")
+    http_port: int = Field(8000, ge=1, le=65535, description="HTTP/REST port.")
+    grpc_port: int = Field(8001, ge=1, le=65535, description="gRPC port.")
+    metrics_port: int = Field(8002, ge=1, le=65535, description="Prometheus metrics port.")
+    model_repository: Path = Field(
+        REPO_ROOT / "triton-repo", description="Model repository served by the local Triton."
+    )
+    request_timeout_s: float = Field(10.0, gt=0, description="Timeout of one inference call.")
+
+    @property
+    def http_url(self) -> str:
+        """``host:port`` for ``tritonclient.http``."""
+        return f"{self.host}:{self.http_port}"
+
+
+class Settings:
+    """All settings, one attribute per concern. Build it with :func:`get_settings`."""
+
+    def __init__(self) -> None:
+        self.stack = StackSettings()
+        self.kafka = KafkaSettings()
+        self.storage = StorageSettings()
+        self.postgres = PostgresSettings()
+        self.triton = TritonSettings()
+
+
+SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
+    StackSettings,
+    KafkaSettings,
+    StorageSettings,
+    PostgresSettings,
+    TritonSettings,
+)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment once and return the settings.
+
+    Raises:
+        SettingsError: a variable is malformed; the message names it.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{exc.title} {field}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError(
+            "invalid botsKYC configuration: " + "; ".join(problems) + " — see README, Configuration"
+        ) from None
+
+
+def env_var_names() -> dict[str, str]:
+    """Every environment variable the settings read, with its description."""
+    out: dict[str, str] = {}
+    for cls in SETTINGS_CLASSES:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        for name, field in cls.model_fields.items():
+            out[(prefix + name).upper()] = field.description or ""
+    return out

@@ -1,0 +1,1 @@
+"""Local services (Kafka, MinIO, PostgreSQL, Triton) started natively, without Docker."""

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Installs everything the stack needs that is slow to build, into a cache
+# outside the clone (keyed by version) so that fresh clones reuse it.
+#
+#   infra/install.sh [all|python|minio|kafka|postgres|triton]
+#
+# Idempotent: each step writes a stamp when it finished, and is skipped when
+# the stamp is there. A step that fails leaves no stamp and is redone next time.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=infra/versions.env
+source "$ROOT/infra/versions.env"
+CACHE="${BOTSKYC_CACHE_DIR:-$HOME/.cache/botskyc}"
+PYTHON="${BOTSKYC_PYTHON:-python3.11}"
+mkdir -p "$CACHE"
+PYTHON_TAG="$("$PYTHON" -c 'import sys;print(f"{sys.version_info[0]}{sys.version_info[1]}")')"
+
+log() { printf '[install] %s\n' "$*" >&2; }
+stamp_ok() { [ -f "$1/.installed" ]; }
+stamp() { date -u +%FT%TZ >"$1/.installed"; }
+
+# Hash of a file list, so that a venv is rebuilt when its requirements change.
+hash_of() { cat "$@" | sha256sum | cut -c1-12; }
+
+project_requirements() { "$PYTHON" "$ROOT/infra/deps_from_pyproject.py" "$ROOT/pyproject.toml" --all; }
+# Keyed by the dependency list, not the whole pyproject (tool settings change often).
+project_venv_dir() { echo "$CACHE/venvs/project-py$PYTHON_TAG-$(project_requirements | sha256sum | cut -c1-12)"; }
+triton_venv_dir() { echo "$CACHE/venvs/triton-py$PYTHON_TAG-$(hash_of "$ROOT/infra/triton/requirements.txt")"; }
+
+install_python() {
+  local venv; venv="$(project_venv_dir)"
+  if ! stamp_ok "$venv"; then
+    log "project virtualenv -> $venv"
+    rm -rf "$venv"
+    "$PYTHON" -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
+    # Non-editable dependencies only: the checkout itself is put on the path
+    # by a .pth file below, so one cached venv serves every clone.
+    "$venv/bin/pip" install --quiet -r <(project_requirements)
+    stamp "$venv"
+  fi
+  # .venv in the checkout links to the cached venv. The checkout is not
+  # installed into it (that would bind the venv to one clone): callers set
+  # PYTHONPATH to the checkout instead (Makefile, scripts).
+  ln -sfn "$venv" "$ROOT/.venv"
+}
+
+install_minio() {
+  local dir; dir="$(minio_dir)"
+  if ! stamp_ok "$dir"; then
+    log "building MinIO $MINIO_VERSION from source with $(go version | cut -d' ' -f3) (a few minutes, once)"
+    mkdir -p "$dir/bin"
+    GOBIN="$dir/bin" GOFLAGS=-trimpath CGO_ENABLED=0 go install "github.com/minio/minio@$MINIO_VERSION"
+    stamp "$dir"
+  fi
+}
+
+kafka_dir() { echo "$CACHE/kafka/$KAFKA_VERSION-$(hash_of "$ROOT/infra/kafka/pom.xml")"; }
+minio_dir() { echo "$CACHE/minio/$MINIO_VERSION"; }
+
+install_kafka() {
+  local dir; dir="$(kafka_dir)"
+  if ! stamp_ok "$dir"; then
+    log "resolving Apache Kafka $KAFKA_VERSION and a log4j2 backend from Maven Central"
+    mkdir -p "$dir/libs"
+    mvn -q -B -Dstyle.color=never -f "$ROOT/infra/kafka/pom.xml" \
+      -Dkafka.version="$KAFKA_VERSION" -Dlog4j.version="$LOG4J_VERSION" \
+      dependency:copy-dependencies -DoutputDirectory="$dir/libs" -DincludeScope=runtime
+    stamp "$dir"
+  fi
+}
+
+install_postgres() {
+  if [ ! -x "/usr/lib/postgresql/$POSTGRES_MAJOR/bin/postgres" ]; then
+    log "installing PostgreSQL $POSTGRES_MAJOR from Debian packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "postgresql-$POSTGRES_MAJOR" >/dev/null
+  fi
+}
+
+install_triton() {
+  local venv; venv="$(triton_venv_dir)"
+  if ! stamp_ok "$venv"; then
+    log "Triton virtualenv (tritonserver from nvidia-pytriton, numpy<2) -> $venv"
+    rm -rf "$venv"
+    "$PYTHON" -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
+    "$venv/bin/pip" install --quiet -r "$ROOT/infra/triton/requirements.txt"
+    # Packages whose own pins would drag in numpy 2 / full opencv: their
+    # real dependencies are in requirements.txt, so install them bare.
+    if [ -s "$ROOT/infra/triton/requirements-nodeps.txt" ]; then
+      "$venv/bin/pip" install --quiet --no-deps -r "$ROOT/infra/triton/requirements-nodeps.txt"
+    fi
+    local pt; pt="$("$venv/bin/python" -c 'import pytriton,os;print(os.path.dirname(pytriton.__file__))')"
+    local pyver; pyver="$("$venv/bin/python" -c 'import sys;print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+    cp "$pt/tritonserver/python_backend_stubs/$pyver/triton_python_backend_stub" "$pt/tritonserver/backends/python/"
+    # numpy 2 makes the python-backend stub return empty outputs silently.
+    "$venv/bin/python" -c 'import numpy,sys; sys.exit(0 if numpy.__version__.startswith("1.") else "numpy>=2 in the Triton venv")'
+    stamp "$venv"
+  fi
+}
+
+what="${1:-all}"
+case "$what" in
+  all) install_postgres; install_python; install_kafka; install_minio; install_triton ;;
+  python|minio|kafka|postgres|triton) "install_$what" ;;
+  # Where each cached build lives, for the launchers (one place computes it).
+  path)
+    case "${2:-}" in
+      python) project_venv_dir ;; triton) triton_venv_dir ;;
+      kafka) kafka_dir ;; minio) minio_dir ;;
+      *) echo "usage: $0 path python|triton|kafka|minio" >&2; exit 2 ;;
+    esac ;;
+  *) echo "usage: $0 [all|python|minio|kafka|postgres|triton|path NAME]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,161 @@
+"""Image quality assessment: is this capture good enough to read?
+
+Classical measurements, each a number with a documented threshold, so that a
+reviewer can see why an image was flagged:
+
+- resolution: the short side in pixels;
+- sharpness: variance of the Laplacian of the grey image scaled to a fixed
+  long side (scale-independent), the standard focus measure;
+- exposure: mean brightness and the share of crushed-dark pixels;
+- glare: the share of near-white, unsaturated pixels (specular reflections);
+- contrast: the standard deviation of brightness;
+- cropping: how much strong edge runs into the image border (a document cut
+  off by the frame leaves its text and borders touching the edge).
+
+Pure function of the image; no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+ANALYSIS_LONG_SIDE = 1000
+
+# Thresholds: one place, named, so that the result explains itself.
+MIN_SHORT_SIDE_PX = 480
+MIN_SHARPNESS = 60.0
+MIN_BRIGHTNESS = 60.0
+MAX_BRIGHTNESS = 230.0
+MAX_CLIPPED_RATIO = 0.5
+MAX_DARK_RATIO = 0.35
+MAX_GLARE_RATIO = 0.04
+MIN_CONTRAST = 25.0
+MAX_BORDER_EDGE_RATIO = 0.12
+
+
+class UndecodableImage(ValueError):
+    """The bytes are not an image OpenCV can decode."""
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Measurements, the issues they imply, and an overall score in [0, 1]."""
+
+    width: int
+    height: int
+    sharpness: float
+    brightness: float
+    dark_ratio: float
+    glare_ratio: float
+    contrast: float
+    border_edge_ratio: float
+    score: float
+    issues: list[str] = field(default_factory=list)
+
+    @property
+    def acceptable(self) -> bool:
+        """No issue that makes the image unreadable."""
+        return not self.issues
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def decode_image(data: bytes) -> npt.NDArray[np.uint8]:
+    """Decode encoded image bytes to BGR.
+
+    Raises:
+        UndecodableImage: not a decodable image, or zero-sized.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    img = cv2.imdecode(arr, cv2.IMREAD_COLOR)
+    if img is None or img.size == 0:
+        raise UndecodableImage("not a decodable image")
+    return np.asarray(img, dtype=np.uint8)
+
+
+def _ratio_score(value: float, good: float, bad: float) -> float:
+    """1 at ``good`` or better, 0 at ``bad`` or worse, linear between."""
+    if good == bad:
+        return 1.0
+    t = (value - bad) / (good - bad)
+    return float(min(1.0, max(0.0, t)))
+
+
+def assess(image: npt.NDArray[np.uint8]) -> QualityReport:
+    """Measure a BGR (or grey) image. Never raises for a valid non-empty array."""
+    height, width = image.shape[:2]
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    scale = ANALYSIS_LONG_SIDE / max(height, width)
+    if scale < 1.0:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+    sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
+    brightness = float(grey.mean())
+    contrast = float(grey.std())
+    dark_ratio = float((grey < 30).mean())
+    clipped_ratio = float((grey >= 250).mean())
+
+    if image.ndim == 3:
+        small = (
+            cv2.resize(image, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_AREA)
+            if scale < 1.0
+            else image
+        )
+        hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+        glare_mask = (hsv[..., 2] >= 250) & (hsv[..., 1] <= 25)
+    else:
+        glare_mask = grey >= 250
+    glare_ratio = float(glare_mask.mean())
+
+    edges = cv2.Canny(grey, 80, 200)
+    m = max(2, int(0.01 * min(grey.shape)))
+    border = np.concatenate(
+        [edges[:m, :].ravel(), edges[-m:, :].ravel(), edges[:, :m].ravel(), edges[:, -m:].ravel()]
+    )
+    border_edge_ratio = float((border > 0).mean())
+
+    issues: list[str] = []
+    if min(height, width) < MIN_SHORT_SIDE_PX:
+        issues.append("LOW_RESOLUTION")
+    if sharpness < MIN_SHARPNESS:
+        issues.append("BLURRY")
+    if brightness < MIN_BRIGHTNESS or dark_ratio > MAX_DARK_RATIO:
+        issues.append("UNDEREXPOSED")
+    # White paper is bright by nature: only washed-out detail counts.
+    if brightness > MAX_BRIGHTNESS and clipped_ratio > MAX_CLIPPED_RATIO:
+        issues.append("OVEREXPOSED")
+    if glare_ratio > MAX_GLARE_RATIO:
+        issues.append("GLARE")
+    if contrast < MIN_CONTRAST:
+        issues.append("LOW_CONTRAST")
+    if border_edge_ratio > MAX_BORDER_EDGE_RATIO:
+        issues.append("CROPPED")
+
+    parts = [
+        _ratio_score(min(height, width), 1000, MIN_SHORT_SIDE_PX / 2),
+        _ratio_score(sharpness, 3 * MIN_SHARPNESS, MIN_SHARPNESS / 3),
+        _ratio_score(-abs(brightness - 140.0), -40.0, -110.0),
+        _ratio_score(-glare_ratio, -MAX_GLARE_RATIO / 4, -MAX_GLARE_RATIO * 3),
+        _ratio_score(contrast, 2 * MIN_CONTRAST, MIN_CONTRAST / 2),
+        _ratio_score(-border_edge_ratio, -MAX_BORDER_EDGE_RATIO / 3, -MAX_BORDER_EDGE_RATIO * 2),
+    ]
+    # The weakest aspect bounds readability; the mean rewards the rest.
+    score = round(0.5 * min(parts) + 0.5 * float(np.mean(parts)), 4)
+    return QualityReport(
+        width=int(width),
+        height=int(height),
+        sharpness=round(sharpness, 2),
+        brightness=round(brightness, 2),
+        dark_ratio=round(dark_ratio, 4),
+        glare_ratio=round(glare_ratio, 4),
+        contrast=round(contrast, 2),
+        border_edge_ratio=round(border_edge_ratio, 4),
+        score=score,
+        issues=issues,
+    )
