@@ -174,3 +174,20 @@ def env_var_names() -> dict[str, str]:
         for name, field in cls.model_fields.items():
             out[(prefix + name).upper()] = field.description or ""
     return out
+
+
+def configuration_table() -> str:
+    """The README's configuration table (Markdown), generated from the classes."""
+    rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for cls in SETTINGS_CLASSES:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        for name, field in cls.model_fields.items():
+            default = field.default
+            shown = str(default).replace(str(REPO_ROOT), "<checkout>")
+            shown = shown.replace(str(Path.home()), "~")
+            rows.append(f"| `{(prefix + name).upper()}` | `{shown}` | {field.description} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(configuration_table())

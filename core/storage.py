@@ -78,7 +78,7 @@ class ObjectStore:
             part_size=part_size,
         )
         size = length if length >= 0 else self.stat(key)
-        return StoredObject(self.bucket, key, size, result.etag)
+        return StoredObject(self.bucket, key, size, result.etag or "")
 
     def put_bytes(
         self, key: str, data: bytes, content_type: str = "application/octet-stream"

@@ -2,7 +2,7 @@
 # Installs everything the stack needs that is slow to build, into a cache
 # outside the clone (keyed by version) so that fresh clones reuse it.
 #
-#   infra/install.sh [all|python|minio|kafka|postgres|triton]
+#   infra/install.sh [all|python|minio|kafka|postgres|triton|tools]
 #
 # Idempotent: each step writes a stamp when it finished, and is skipped when
 # the stamp is there. A step that fails leaves no stamp and is redone next time.
@@ -80,6 +80,17 @@ install_postgres() {
   fi
 }
 
+# Tools the tests use: Debian's docker-compose validates docker-compose.yml
+# with no Docker engine.
+install_tools() {
+  if ! command -v docker-compose >/dev/null 2>&1; then
+    log "installing docker-compose (for validating docker-compose.yml) from Debian packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq docker-compose >/dev/null
+  fi
+}
+
 install_triton() {
   local venv; venv="$(triton_venv_dir)"
   if ! stamp_ok "$venv"; then
@@ -104,8 +115,18 @@ install_triton() {
 
 what="${1:-all}"
 case "$what" in
-  all) install_postgres; install_python; install_kafka; install_minio; install_triton ;;
-  python|minio|kafka|postgres|triton) "install_$what" ;;
+  all)
+    # apt steps share dpkg's lock: one after the other. The rest are
+    # independent downloads and builds: in parallel, each failure reported.
+    install_postgres; install_tools
+    pids=()
+    for step in python kafka minio triton; do
+      ( "install_$step" ) & pids+=("$!")
+    done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    [ "$failed" = 0 ] || { log "an install step failed (see above)"; exit 1; } ;;
+  python|minio|kafka|postgres|triton|tools) "install_$what" ;;
   # Where each cached build lives, for the launchers (one place computes it).
   path)
     case "${2:-}" in
@@ -113,5 +134,5 @@ case "$what" in
       kafka) kafka_dir ;; minio) minio_dir ;;
       *) echo "usage: $0 path python|triton|kafka|minio" >&2; exit 2 ;;
     esac ;;
-  *) echo "usage: $0 [all|python|minio|kafka|postgres|triton|path NAME]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|python|minio|kafka|postgres|triton|tools|path NAME]" >&2; exit 2 ;;
 esac

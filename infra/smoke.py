@@ -80,8 +80,12 @@ def run_smoke(settings: Settings) -> dict[str, Any]:
         event_id = str(uuid.uuid4())
         payload = avro.encode(
             "smoke_ping",
-            {"event_id": event_id, "sent_at": int(time.time() * 1000), "object_key": key,
-             "sha256": digest},
+            {
+                "event_id": event_id,
+                "sent_at": int(time.time() * 1000),
+                "object_key": key,
+                "sha256": digest,
+            },
         )
         producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers})
         producer.produce(topic, key=run_id.encode(), value=payload)
@@ -99,11 +103,13 @@ def run_smoke(settings: Settings) -> dict[str, Any]:
         try:
             while time.monotonic() < deadline:
                 msg = consumer.poll(1.0)
-                if msg is None or msg.error():
+                if msg is None or msg.error() or msg.value() is None:
                     continue
-                _, record = avro.decode(msg.value(), "smoke_ping")
+                _, record = avro.decode(bytes(msg.value() or b""), "smoke_ping")
                 if record["event_id"] == event_id:
-                    return f"Avro event produced to {topic} and consumed back ({len(payload)} bytes)"
+                    return (
+                        f"Avro event produced to {topic} and consumed back ({len(payload)} bytes)"
+                    )
         finally:
             consumer.close()
         raise AssertionError(f"event not consumed back from {topic} within 30 s")

@@ -27,7 +27,7 @@ import numpy.typing as npt
 ANALYSIS_LONG_SIDE = 1000
 
 # Thresholds: one place, named, so that the result explains itself.
-MIN_SHORT_SIDE_PX = 480
+MIN_SHORT_SIDE_PX = 400
 MIN_SHARPNESS = 60.0
 MIN_BRIGHTNESS = 60.0
 MAX_BRIGHTNESS = 230.0
@@ -35,7 +35,7 @@ MAX_CLIPPED_RATIO = 0.5
 MAX_DARK_RATIO = 0.35
 MAX_GLARE_RATIO = 0.04
 MIN_CONTRAST = 25.0
-MAX_BORDER_EDGE_RATIO = 0.12
+MAX_BORDER_EDGE_RATIO = 0.15
 
 
 class UndecodableImage(ValueError):
@@ -72,8 +72,13 @@ def decode_image(data: bytes) -> npt.NDArray[np.uint8]:
     Raises:
         UndecodableImage: not a decodable image, or zero-sized.
     """
+    if not data:
+        raise UndecodableImage("empty input")
     arr = np.frombuffer(data, dtype=np.uint8)
-    img = cv2.imdecode(arr, cv2.IMREAD_COLOR)
+    try:
+        img = cv2.imdecode(arr, cv2.IMREAD_COLOR)
+    except cv2.error as exc:
+        raise UndecodableImage(f"not a decodable image: {exc}") from exc
     if img is None or img.size == 0:
         raise UndecodableImage("not a decodable image")
     return np.asarray(img, dtype=np.uint8)
@@ -115,10 +120,10 @@ def assess(image: npt.NDArray[np.uint8]) -> QualityReport:
 
     edges = cv2.Canny(grey, 80, 200)
     m = max(2, int(0.01 * min(grey.shape)))
-    border = np.concatenate(
-        [edges[:m, :].ravel(), edges[-m:, :].ravel(), edges[:, :m].ravel(), edges[:, -m:].ravel()]
-    )
-    border_edge_ratio = float((border > 0).mean())
+    # The worst side counts: a document cut by one edge of the frame leaves
+    # its strokes on that side only.
+    sides = (edges[:m, :], edges[-m:, :], edges[:, :m], edges[:, -m:])
+    border_edge_ratio = max(float((side > 0).mean()) for side in sides)
 
     issues: list[str] = []
     if min(height, width) < MIN_SHORT_SIDE_PX:
@@ -138,11 +143,16 @@ def assess(image: npt.NDArray[np.uint8]) -> QualityReport:
         issues.append("CROPPED")
 
     parts = [
-        _ratio_score(min(height, width), 1000, MIN_SHORT_SIDE_PX / 2),
+        _ratio_score(min(height, width), 1.5 * MIN_SHORT_SIDE_PX, MIN_SHORT_SIDE_PX / 2),
         _ratio_score(sharpness, 3 * MIN_SHARPNESS, MIN_SHARPNESS / 3),
-        _ratio_score(-abs(brightness - 140.0), -40.0, -110.0),
+        # Exposure: dark is bad; bright is only bad when detail is clipped
+        # (white paper is bright by nature).
+        min(
+            _ratio_score(brightness, 100.0, MIN_BRIGHTNESS / 2),
+            _ratio_score(-clipped_ratio, -0.2, -0.8),
+        ),
         _ratio_score(-glare_ratio, -MAX_GLARE_RATIO / 4, -MAX_GLARE_RATIO * 3),
-        _ratio_score(contrast, 2 * MIN_CONTRAST, MIN_CONTRAST / 2),
+        _ratio_score(contrast, 1.6 * MIN_CONTRAST, MIN_CONTRAST / 2),
         _ratio_score(-border_edge_ratio, -MAX_BORDER_EDGE_RATIO / 3, -MAX_BORDER_EDGE_RATIO * 2),
     ]
     # The weakest aspect bounds readability; the mean rewards the rest.

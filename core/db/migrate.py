@@ -120,3 +120,18 @@ def drop_database(settings: PostgresSettings, database: str) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
         )
+
+
+def main() -> int:
+    """``python -m core.db.migrate``: create the database if needed and migrate it."""
+    from core.settings import get_settings
+
+    pg = get_settings().postgres
+    ensure_database(pg)
+    applied = migrate(pg.dsn())
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'up to date'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -52,6 +52,7 @@ def _load(path: Path, name: str, version: int) -> SchemaVersion:
     raw = json.loads(path.read_text())
     parsed = parse_schema(raw, _write_hint=False)
     canonical = to_parsing_canonical_form(raw)
+    # fastavro gives the 8 bytes in the little-endian order the spec puts on the wire.
     fp = bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))
     return SchemaVersion(name, version, path, parsed, fp)
 
@@ -91,7 +92,7 @@ def encode(name: str, record: dict[str, Any]) -> bytes:
     """
     schema = latest(name)
     buf = io.BytesIO()
-    buf.write(MAGIC + schema.fingerprint[::-1])
+    buf.write(MAGIC + schema.fingerprint)
     try:
         fastavro.schemaless_writer(buf, schema.parsed, record, strict=True)
     except (ValueError, TypeError, KeyError) as exc:
@@ -109,16 +110,14 @@ def decode(data: bytes, name: str | None = None) -> tuple[str, dict[str, Any]]:
     """
     if len(data) < 10 or data[:2] != MAGIC:
         raise SchemaError("not an Avro single-object message (bad header)")
-    writer = _by_fingerprint().get(data[2:10][::-1])
+    writer = _by_fingerprint().get(data[2:10])
     if writer is None:
         raise SchemaError(f"unknown schema fingerprint {data[2:10].hex()}")
     if name is not None and writer.name != name:
         raise SchemaError(f"expected a {name} message, got {writer.name}")
     reader = latest(writer.name)
     try:
-        record = fastavro.schemaless_reader(
-            io.BytesIO(data[10:]), writer.parsed, reader.parsed
-        )
+        record = fastavro.schemaless_reader(io.BytesIO(data[10:]), writer.parsed, reader.parsed)
     except Exception as exc:  # fastavro raises a variety of errors on corrupt bodies
         raise SchemaError(f"corrupt {writer.name} body: {type(exc).__name__}: {exc}") from exc
     if not isinstance(record, dict):

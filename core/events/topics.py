@@ -104,3 +104,16 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
             if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":
                 raise
     return created
+
+
+def main() -> int:
+    """``python -m core.events.topics``: create the catalogue's missing topics."""
+    from core.settings import get_settings
+
+    created = ensure_topics(get_settings())
+    print(f"created {len(created)} topic(s): {', '.join(created) or 'none missing'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -29,7 +29,9 @@ class PostgresService(Service):
 
     @property
     def data_dir(self) -> Path:
-        return self.dir / "data"
+        # Resolved: when .state/postgres is a symlink out of an unreachable
+        # checkout, the postgres user can only use the real path.
+        return self.dir.resolve() / "data"
 
     def install(self) -> None:
         if not (self.bin / "postgres").exists():
@@ -52,7 +54,7 @@ class PostgresService(Service):
             return
         pg = self.settings.postgres
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", delete=False, dir=self.dir) as pw:
+        with tempfile.NamedTemporaryFile("w", delete=False, dir=self.dir.resolve()) as pw:
             pw.write(pg.password + "\n")
         pwfile = Path(pw.name)
         if user is not None:
@@ -102,17 +104,15 @@ class PostgresService(Service):
             if not self._reachable(user, self.dir) and not self.data_dir.exists():
                 shutil.rmtree(self.dir)
                 key = hashlib.sha256(str(self.dir.resolve()).encode()).hexdigest()[:12]
-                target = Path("/var/tmp") / f"botskyc-postgres-{key}"
+                target = Path("/var/tmp") / f"botskyc-postgres-{key}"  # noqa: S108 (owned, keyed dir)
                 target.mkdir(parents=True, exist_ok=True)
                 os.chown(target, uid, -1)
                 self.dir.symlink_to(target)
-        if not self._reachable(user, self.dir):
+        if not self._reachable(user, self.dir.resolve()):
             raise ServiceError(
                 f"postgres: user {user!r} cannot write {self.dir}; set BOTSKYC_STATE_DIR to a "
                 "directory it can reach, e.g. under /var/tmp"
             )
-        self.log_file.touch()
-        os.chown(self.log_file, uid, -1)
 
     @staticmethod
     def _reachable(user: str, path: Path) -> bool:
@@ -131,7 +131,7 @@ class PostgresService(Service):
             "-c",
             f"port={pg.port}",
             "-c",
-            f"unix_socket_directories={self.dir}",
+            f"unix_socket_directories={self.dir.resolve()}",
             "-c",
             "shared_buffers=128MB",
             "-c",

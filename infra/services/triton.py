@@ -78,5 +78,5 @@ class TritonService(Service):
     def healthy(self) -> bool:
         t = self.settings.triton
         url = f"http://{t.http_url}/v2/health/ready"
-        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 (fixed scheme)
+        with urllib.request.urlopen(url, timeout=2) as resp:
             return bool(resp.status == 200)

@@ -1,0 +1,43 @@
+# botsKYC — `make help` lists the targets. The two you need:
+#   make demo   the stack plus a demo round trip, printed
+#   make test   the whole test suite against the real services
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR)
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: ## Install everything missing (cached in ~/.cache/botskyc; minutes the first time)
+	@bash infra/install.sh all
+
+up: install ## Start Kafka, MinIO, PostgreSQL and Triton (idempotent)
+	@$(PY) -m infra.stack up
+
+down: ## Stop the stack (idempotent)
+	@$(PY) -m infra.stack down
+
+status: ## One line per service: state, ports, pid, log file
+	@$(PY) -m infra.stack status
+
+smoke: up ## A round trip through every service
+	@$(PY) -m infra.stack smoke
+
+demo: up ## The main job: start the stack and run the demo round trip
+	@$(PY) -m infra.stack smoke
+
+lint: ## ruff (lint and format check) and mypy
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy .
+
+test: up ## The test suite (lint, unit, integration against the real stack)
+	@$(MAKE) --no-print-directory lint
+	@$(PY) -m pytest
+
+format: ## Format the code
+	@$(PY) -m ruff format .
+	@$(PY) -m ruff check --fix .
+
+.PHONY: help install up down status smoke demo lint test format
