@@ -9,6 +9,7 @@ Connection failures and timeouts raise :class:`InferenceUnavailable`
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,15 +37,28 @@ class QualityResult:
 
 
 class TritonGateway:
-    """A connection to one Triton server."""
+    """A connection to one Triton server, safe to call from several threads.
+
+    ``tritonclient.http`` sits on geventhttpclient, whose connection pool must
+    not be shared between threads (two threads on one client can hang each
+    other): each thread gets a client of its own.
+    """
 
     def __init__(self, settings: TritonSettings) -> None:
         self.settings = settings
-        self.client = httpclient.InferenceServerClient(
-            settings.http_url,
-            connection_timeout=settings.request_timeout_s,
-            network_timeout=settings.request_timeout_s,
-        )
+        self._local = threading.local()
+
+    @property
+    def client(self) -> httpclient.InferenceServerClient:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = httpclient.InferenceServerClient(
+                self.settings.http_url,
+                connection_timeout=self.settings.request_timeout_s,
+                network_timeout=self.settings.request_timeout_s,
+            )
+            self._local.client = client
+        return client
 
     def ready(self) -> bool:
         """True when the server answers ready (never raises)."""

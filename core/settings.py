@@ -127,6 +127,53 @@ class TritonSettings(BaseSettings):
         return f"{self.host}:{self.http_port}"
 
 
+class ApiSettings(BaseSettings):
+    """The ingest API: where it listens, upload limits, the synchronous flow."""
+
+    model_config = _config("BOTSKYC_API_")
+
+    host: str = Field("127.0.0.1", description="Address the API binds to.")
+    port: int = Field(8080, ge=1, le=65535, description="API port.")
+    workers: int = Field(1, ge=1, description="API processes (uvicorn workers).")
+    max_files: int = Field(10, ge=1, le=50, description="Files per verification request.")
+    max_file_bytes: int = Field(
+        15 * 1024 * 1024, ge=1024, description="Largest accepted file, in bytes (413 above)."
+    )
+    max_pixels: int = Field(
+        40_000_000, ge=10_000, description="Largest image in pixels (decompression bombs: 422)."
+    )
+    max_pdf_pages: int = Field(20, ge=1, description="Most pages in one PDF (422 above).")
+    sync_wait_s: float = Field(
+        10.0, gt=0, le=30, description="Default deadline of the synchronous flow, in seconds."
+    )
+    sync_wait_max_s: float = Field(
+        30.0, gt=0, le=30, description="Largest deadline a client may ask for with Prefer: wait=N."
+    )
+
+
+class PipelineSettings(BaseSettings):
+    """The stream processors: consumer group, retries, image normalisation."""
+
+    model_config = _config("BOTSKYC_PIPELINE_")
+
+    app_id: str = Field("botskyc-pipeline", description="Faust app id (the consumer group).")
+    inprocess_attempts: int = Field(
+        3, ge=1, description="Attempts inside the worker before a transient error goes to retry."
+    )
+    retry_attempts: int = Field(
+        8, ge=0, description="Trips through the delayed-retry topic before the dead-letter topic."
+    )
+    retry_initial_s: float = Field(1.0, gt=0, description="First delayed-retry wait, in seconds.")
+    retry_max_s: float = Field(60.0, gt=0, description="Longest delayed-retry wait, in seconds.")
+    stage_timeout_s: float = Field(
+        30.0, gt=0, description="Longest one stage may take on one event (then: retry)."
+    )
+    render_dpi: int = Field(150, ge=50, le=600, description="Resolution PDF pages are rendered at.")
+    max_side_px: int = Field(
+        2400, ge=256, description="Normalised images are scaled down to this longest side."
+    )
+
+
 class Settings:
     """All settings, one attribute per concern. Build it with :func:`get_settings`."""
 
@@ -136,6 +183,8 @@ class Settings:
         self.storage = StorageSettings()
         self.postgres = PostgresSettings()
         self.triton = TritonSettings()
+        self.api = ApiSettings()
+        self.pipeline = PipelineSettings()
 
 
 SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
@@ -144,6 +193,8 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     StorageSettings,
     PostgresSettings,
     TritonSettings,
+    ApiSettings,
+    PipelineSettings,
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 from minio import Minio
 from minio.error import S3Error
@@ -61,7 +61,7 @@ class ObjectStore:
     def put_stream(
         self,
         key: str,
-        stream: BinaryIO,
+        stream: IO[bytes],
         length: int = -1,
         content_type: str = "application/octet-stream",
         metadata: dict[str, str] | None = None,
@@ -71,7 +71,7 @@ class ObjectStore:
         result = self.client.put_object(
             self.bucket,
             key,
-            stream,
+            cast(BinaryIO, stream),  # minio only reads from it
             length,
             content_type=content_type,
             metadata=metadata,  # type: ignore[arg-type]

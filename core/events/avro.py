@@ -94,7 +94,7 @@ def encode(name: str, record: dict[str, Any]) -> bytes:
     buf = io.BytesIO()
     buf.write(MAGIC + schema.fingerprint)
     try:
-        fastavro.schemaless_writer(buf, schema.parsed, record, strict=True)
+        fastavro.schemaless_writer(buf, schema.parsed, record, strict_allow_default=True)
     except (ValueError, TypeError, KeyError) as exc:
         raise SchemaError(f"record does not match {name} v{schema.version}: {exc}") from exc
     return buf.getvalue()

@@ -108,7 +108,8 @@ class Service:
         raise NotImplementedError
 
     def after_start(self) -> None:
-        """Work to do once healthy, every start (e.g. create buckets, migrate). Idempotent."""
+        """Work to do once healthy, on every start, also of a running service
+        (create buckets and topics, migrate). Idempotent."""
 
     # ---- shared behaviour ------------------------------------------------
     def run_install_script(self, step: str) -> None:
@@ -162,6 +163,8 @@ class Service:
         pid = self.read_pid()
         if pid is not None:
             if self._wait_healthy(pid, self.settings.stack.start_timeout_s):
+                # Topics and migrations may have changed since it started.
+                self.after_start()
                 return f"{self.name}: already running (pid {pid})"
             raise ServiceError(
                 f"{self.name}: pid {pid} is running but not healthy; see {self.log_file}"

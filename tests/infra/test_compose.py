@@ -8,8 +8,16 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 
-from core.settings import REPO_ROOT, Settings, env_var_names, get_settings
+from core.settings import (
+    REPO_ROOT,
+    KafkaSettings,
+    PostgresSettings,
+    StorageSettings,
+    TritonSettings,
+    env_var_names,
+)
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
 
@@ -32,16 +40,19 @@ def _host_ports(service: dict[str, Any]) -> set[int]:
     return {int(p.split(":")[-2]) for p in service.get("ports", [])}
 
 
-def test_ports_match_the_settings(compose: dict[str, Any]) -> None:
-    s: Settings = get_settings()
+def _default(cls: type[BaseSettings], name: str) -> Any:
+    # Compose describes the default topology, whatever this shell overrides.
+    return cls.model_fields[name].default
+
+
+def test_ports_match_the_default_settings(compose: dict[str, Any]) -> None:
     svc = compose["services"]
-    assert _host_ports(svc["kafka"]) == {s.kafka.port}
-    assert _host_ports(svc["minio"]) == {s.storage.port, s.storage.console_port}
-    assert _host_ports(svc["postgres"]) == {s.postgres.port}
+    minio_port = int(_default(StorageSettings, "endpoint").rsplit(":", 1)[1])
+    assert _host_ports(svc["kafka"]) == {_default(KafkaSettings, "port")}
+    assert _host_ports(svc["minio"]) == {minio_port, _default(StorageSettings, "console_port")}
+    assert _host_ports(svc["postgres"]) == {_default(PostgresSettings, "port")}
     assert _host_ports(svc["triton"]) == {
-        s.triton.http_port,
-        s.triton.grpc_port,
-        s.triton.metrics_port,
+        _default(TritonSettings, name) for name in ("http_port", "grpc_port", "metrics_port")
     }
     for name in ("kafka", "minio", "postgres", "triton"):
         assert all(p.startswith("127.0.0.1:") for p in svc[name]["ports"]), name
@@ -56,12 +67,13 @@ def test_platform_environment_uses_only_real_settings(compose: dict[str, Any]) -
 
 
 def test_credentials_match_the_defaults(compose: dict[str, Any]) -> None:
-    s = get_settings()
     svc = compose["services"]
-    assert svc["minio"]["environment"]["MINIO_ROOT_USER"] == s.storage.access_key
-    assert svc["minio"]["environment"]["MINIO_ROOT_PASSWORD"] == s.storage.secret_key
-    assert svc["postgres"]["environment"]["POSTGRES_USER"] == s.postgres.user
-    assert svc["postgres"]["environment"]["POSTGRES_DB"] == s.postgres.database
+    assert svc["minio"]["environment"]["MINIO_ROOT_USER"] == _default(StorageSettings, "access_key")
+    assert svc["minio"]["environment"]["MINIO_ROOT_PASSWORD"] == _default(
+        StorageSettings, "secret_key"
+    )
+    assert svc["postgres"]["environment"]["POSTGRES_USER"] == _default(PostgresSettings, "user")
+    assert svc["postgres"]["environment"]["POSTGRES_DB"] == _default(PostgresSettings, "database")
 
 
 def test_topics_and_schema_come_from_the_project_code(compose: dict[str, Any]) -> None:
@@ -71,4 +83,4 @@ def test_topics_and_schema_come_from_the_project_code(compose: dict[str, Any]) -
     assert "python -m core.events.topics" in cmd
     assert "python -m core.db.migrate" in cmd
     env = compose["services"]["init"]["environment"]
-    assert env["BOTSKYC_KAFKA_TOPIC_PREFIX"] == get_settings().kafka.topic_prefix
+    assert env["BOTSKYC_KAFKA_TOPIC_PREFIX"] == _default(KafkaSettings, "topic_prefix")

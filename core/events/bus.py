@@ -1,0 +1,137 @@
+"""Asynchronous Kafka access for the API (aiokafka): publish, and wait for completions.
+
+The stream processors talk to Kafka through Faust; the API needs two small
+things only: publish an accepted verification (acknowledged by the broker
+before the client hears 202/200), and learn when a verification finishes, to
+answer synchronous callers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from core.errors import ServiceUnavailable
+from core.events import avro
+from core.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+class EventPublisher:
+    """An idempotent producer (acks=all). ``start``/``stop`` around its use."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=settings.bootstrap_servers,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            request_timeout_ms=10_000,
+        )
+
+    async def start(self) -> None:
+        await self.producer.start()
+
+    async def stop(self) -> None:
+        await self.producer.stop()
+
+    async def publish(self, topic: str, key: str, value: bytes, timeout_s: float = 10.0) -> None:
+        """Send and wait for the broker's acknowledgement.
+
+        Raises:
+            ServiceUnavailable: not acknowledged within ``timeout_s`` (the
+                caller must treat the event as not sent).
+        """
+        try:
+            await asyncio.wait_for(
+                self.producer.send_and_wait(topic, value=value, key=key.encode()), timeout_s
+            )
+        except (KafkaError, TimeoutError) as exc:
+            raise ServiceUnavailable(f"event bus unavailable: {type(exc).__name__}") from exc
+
+
+class CompletionWaiter:
+    """Follows the public topic and wakes whoever waits for a verification.
+
+    Every API process reads every partition from the end (no consumer group):
+    completions are small, and any process may hold the waiting request.
+    """
+
+    def __init__(self, settings: KafkaSettings, topic: str) -> None:
+        self.settings = settings
+        self.topic = topic
+        self._waiters: dict[str, list[asyncio.Future[str]]] = defaultdict(list)
+        self._task: asyncio.Task[None] | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self.ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.bootstrap_servers,
+            enable_auto_commit=False,
+            group_id=None,
+        )
+        await self._consumer.start()
+        cluster = await self._consumer._client.fetch_all_metadata()
+        partitions = cluster.partitions_for_topic(self.topic)
+        if not partitions:
+            await self._consumer.stop()
+            raise ServiceUnavailable(f"topic {self.topic} does not exist")
+        tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        self._consumer.assign(tps)
+        await self._consumer.seek_to_end(*tps)
+        self._task = asyncio.create_task(self._run(), name="completion-waiter")
+        self.ready.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    def register(self, verification_id: str) -> asyncio.Future[str]:
+        """A future resolved with the event type when the verification finishes."""
+        fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiters[verification_id].append(fut)
+        return fut
+
+    def forget(self, verification_id: str, fut: asyncio.Future[str]) -> None:
+        """Stop waiting (deadline passed)."""
+        waiters = self._waiters.get(verification_id)
+        if waiters and fut in waiters:
+            waiters.remove(fut)
+            if not waiters:
+                del self._waiters[verification_id]
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        while True:
+            try:
+                batch = await self._consumer.getmany(timeout_ms=500)
+            except KafkaError as exc:  # keep following; the broker may come back
+                log.warning("completion waiter: %s", exc)
+                await asyncio.sleep(1)
+                continue
+            for messages in batch.values():
+                for msg in messages:
+                    if msg.key is None:
+                        continue
+                    waiters = self._waiters.pop(msg.key.decode(), None)
+                    if not waiters:
+                        continue
+                    try:
+                        _, event = avro.decode(msg.value or b"", "verification_finished")
+                        kind = str(event["event_type"])
+                    except avro.SchemaError:
+                        kind = "unknown"
+                    for fut in waiters:
+                        if not fut.done():
+                            fut.set_result(kind)

@@ -1,0 +1,52 @@
+"""The public shape of a verification (REST body, webhook and Kafka payloads).
+
+One renderer for every channel, so that a client sees the same document from
+GET, from the synchronous answer and from the completion event. camelCase,
+as the existing customer API. Fields a stage has not produced are absent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat().replace("+00:00", "Z") if at else None
+
+
+def location(verification_id: str) -> str:
+    """Where the verification can be read."""
+    return f"/api/v1/kyc/verifications/{verification_id}"
+
+
+def render(row: dict[str, Any]) -> dict[str, Any]:
+    """The verification row (as the repository returns it) as the public body."""
+    body: dict[str, Any] = {
+        "id": row["id"],
+        "object": "verification",
+        "verificationType": row["verification_type"],
+        "requestedType": row["requested_type"].upper(),
+        "status": row["status"],
+        "createdAt": _iso(row["created_at"]),
+        "updatedAt": _iso(row["updated_at"]),
+        "timestamp": _iso(row["updated_at"]),
+        "links": {"self": location(row["id"])},
+    }
+    if row.get("reference") is not None:
+        body["reference"] = row["reference"]
+    if row.get("metadata"):
+        body["metadata"] = row["metadata"]
+    if row.get("decision") is not None:
+        body["decision"] = row["decision"]
+    if row.get("completed_at") is not None:
+        body["completedAt"] = _iso(row["completed_at"])
+    metrics = dict(row.get("metrics") or {})
+    metrics.setdefault("totalFiles", row["total_files"])
+    metrics.setdefault("processingMode", "batch" if row["total_files"] > 1 else "single")
+    body["metrics"] = metrics
+    if row.get("result") is not None:
+        body["result"] = row["result"]
+    if row.get("error") is not None:
+        body["error"] = row["error"]
+    return body

@@ -1,0 +1,77 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+
+from core.db.pool import open_pool
+from core.db.verifications import VerificationRepository
+from core.events.bus import CompletionWaiter, EventPublisher
+from core.events.topics import Topics
+from core.inference import TritonGateway
+from core.settings import Settings, get_settings
+from core.storage import ObjectStore
+from ingest.errors import EXCEPTION_HANDLERS
+from ingest.routes import health, verifications, verify
+from ingest.service import VerificationService
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the API. Connections open at start-up and close at shutdown."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        state = app.state
+        async with AsyncExitStack() as stack:
+            state.settings = settings
+            state.pool = await open_pool(settings.postgres)
+            stack.push_async_callback(state.pool.close)
+            state.store = ObjectStore(settings.storage)
+            state.publisher = EventPublisher(settings.kafka)
+            await state.publisher.start()
+            stack.push_async_callback(state.publisher.stop)
+            state.waiter = CompletionWaiter(
+                settings.kafka, Topics(settings.kafka.topic_prefix).public
+            )
+            await state.waiter.start()
+            stack.push_async_callback(state.waiter.stop)
+            state.triton = TritonGateway(settings.triton)
+            state.verification_service = VerificationService(
+                settings,
+                VerificationRepository(state.pool),
+                state.store,
+                state.publisher,
+                state.waiter,
+            )
+            yield
+
+    api = settings.api
+    # Bodies are streamed by the upload parser, which enforces per-file limits;
+    # this is only the outer bound.
+    max_body = api.max_files * api.max_file_bytes + 1024 * 1024
+    return Litestar(
+        route_handlers=[
+            verify.verify,
+            verifications.get_verification,
+            verifications.list_verifications,
+            health.live,
+            health.ready,
+        ],
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=max_body,
+        openapi_config=OpenAPIConfig(
+            title="botsKYC API",
+            version="1.0.0",
+            path="/openapi",
+            description="Identity verification: documents, liveness, extraction, fraud.",
+        ),
+    )

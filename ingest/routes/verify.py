@@ -1,0 +1,92 @@
+"""``POST /api/v1/kyc/verify/{category}``: submit documents for verification."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from litestar import Request, Response, post
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from core.domain import Category
+from core.errors import FileTooLarge, InvalidRequest, TooManyFiles
+from ingest.deps import organisation_id, verification_service
+from ingest.service import Prefer, VerificationService
+from ingest.uploads import parse_multipart
+
+# Bytes of an over-limit body we still read (and discard) so that clients that
+# do not wait for an early answer receive the 413 instead of a reset connection.
+DRAIN_LIMIT = 512 * 1024 * 1024
+
+
+async def _drain(request: Request[Any, Any, Any]) -> None:
+    seen = 0
+    with contextlib.suppress(Exception):
+        async for chunk in request.stream():
+            seen += len(chunk)
+            if seen > DRAIN_LIMIT:
+                break
+
+
+@post(
+    "/api/v1/kyc/verify/{category:str}",
+    dependencies={
+        "org": Provide(organisation_id, sync_to_thread=False),
+        "service": Provide(verification_service, sync_to_thread=False),
+    },
+    summary="Submit documents for verification",
+    description=(
+        "multipart/form-data: `documents` (1 to 10 files: JPEG, PNG, WebP, TIFF or PDF), "
+        "optional `selfie` (identity), `reference`, `metadata` (JSON object), `webhookUrl`. "
+        "Synchronous by default: answers 200 with the finished verification, or 202 when the "
+        "deadline (Prefer: wait=N, at most 30 s) passes first. Prefer: respond-async or a "
+        "webhookUrl answers 202 at once. Idempotency-Key makes retries safe."
+    ),
+    tags=["verification"],
+    status_code=200,
+)
+async def verify(
+    request: Request[Any, Any, State],
+    category: str,
+    org: str,
+    service: VerificationService,
+) -> Response[dict[str, Any]]:
+    try:
+        cat = Category(category)
+    except ValueError:
+        raise InvalidRequest(
+            f"unknown category {category!r}; one of {', '.join(c.value for c in Category)}",
+            field="category",
+        ) from None
+    settings = service.settings.api
+    prefer = Prefer.parse(request.headers.get("prefer"), settings.sync_wait_max_s)
+    key = request.headers.get("idempotency-key")
+    if key is not None and not (1 <= len(key) <= 255):
+        raise InvalidRequest("Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key")
+    try:
+        form = await parse_multipart(
+            request.headers.get("content-type", ""),
+            request.stream(),
+            file_fields={"documents", "selfie"},
+            max_files=settings.max_files,
+            max_file_bytes=settings.max_file_bytes,
+        )
+    except (FileTooLarge, TooManyFiles):
+        await _drain(request)
+        raise
+    try:
+        outcome = await service.submit(
+            cat,
+            form,
+            organisation_id=org,
+            idempotency_key=key,
+            prefer=prefer,
+            traceparent=request.headers.get("traceparent", ""),
+        )
+    finally:
+        form.close()
+    headers = {"Location": f"/api/v1/kyc/verifications/{outcome.verification_id}"}
+    if outcome.status_code == 202 and prefer.respond_async:
+        headers["Preference-Applied"] = "respond-async"
+    return Response(outcome.body, status_code=outcome.status_code, headers=headers)

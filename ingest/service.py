@@ -1,0 +1,312 @@
+"""Accepting a verification: validate, store, record, publish, and (sync flow) wait.
+
+The order makes "nothing accepted is lost, nothing rejected is left behind"
+hold: every check runs before the first byte is stored; objects are stored
+before the database row; the row before the event; and the client hears 2xx
+only after the broker acknowledged the event. Any failure on the way undoes
+what was done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from core.db.verifications import FileRecord, NewVerification, VerificationRepository
+from core.domain import Category, new_id
+from core.errors import Conflict, InvalidDocument, InvalidRequest, NotFound, ServiceUnavailable
+from core.events import avro
+from core.events.bus import CompletionWaiter, EventPublisher
+from core.events.topics import Topics
+from core.media import inspect_file
+from core.settings import Settings
+from core.storage import ObjectStore
+from core.verification_view import render
+from ingest.uploads import ParsedForm, UploadedFile
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/tiff": "tiff",
+    "application/pdf": "pdf",
+}
+
+
+@dataclass(frozen=True)
+class Prefer:
+    """What the client asked for in the ``Prefer`` header (RFC 7240)."""
+
+    respond_async: bool = False
+    wait_s: float | None = None
+
+    @classmethod
+    def parse(cls, header: str | None, max_wait_s: float) -> Prefer:
+        """Parse ``respond-async`` and ``wait=N``; unknown preferences are ignored.
+
+        Raises:
+            InvalidRequest: ``wait`` is not a number.
+        """
+        respond_async, wait = False, None
+        for raw in (header or "").split(","):
+            pref = raw.strip().lower()
+            if pref == "respond-async":
+                respond_async = True
+            elif pref.startswith("wait="):
+                try:
+                    wait = float(pref[5:])
+                except ValueError:
+                    raise InvalidRequest(
+                        "Prefer: wait must be a number of seconds", field="Prefer"
+                    ) from None
+                if wait < 0:
+                    raise InvalidRequest("Prefer: wait must not be negative", field="Prefer")
+                wait = min(wait, max_wait_s)
+        return cls(respond_async, wait)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the route answers: HTTP status and body."""
+
+    status_code: int
+    body: dict[str, Any]
+    verification_id: str
+
+
+def _accepted_body(verification_id: str) -> dict[str, Any]:
+    return {
+        "id": verification_id,
+        "object": "verification",
+        "status": "processing",
+        "links": {"self": f"/api/v1/kyc/verifications/{verification_id}"},
+    }
+
+
+class VerificationService:
+    """The use cases of the verification routes."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        repo: VerificationRepository,
+        store: ObjectStore,
+        publisher: EventPublisher,
+        waiter: CompletionWaiter,
+    ) -> None:
+        self.settings = settings
+        self.repo = repo
+        self.store = store
+        self.publisher = publisher
+        self.waiter = waiter
+        self.topics = Topics(settings.kafka.topic_prefix)
+
+    def _validate_fields(self, category: Category, form: ParsedForm) -> dict[str, Any]:
+        docs = [f for f in form.files if f.field == "documents"]
+        selfies = [f for f in form.files if f.field == "selfie"]
+        if not docs:
+            raise InvalidRequest("at least one file in the 'documents' field", field="documents")
+        if len(selfies) > 1:
+            raise InvalidRequest("at most one selfie", field="selfie")
+        if selfies and category not in (Category.IDENTITY, Category.AUTO):
+            raise InvalidRequest("a selfie is only taken for identity verification", field="selfie")
+        reference = form.fields.get("reference")
+        if reference is not None and not (1 <= len(reference) <= 128):
+            raise InvalidRequest("reference must be 1 to 128 characters", field="reference")
+        metadata: dict[str, Any] = {}
+        if "metadata" in form.fields:
+            try:
+                metadata = json.loads(form.fields["metadata"])
+            except json.JSONDecodeError:
+                raise InvalidRequest("metadata must be a JSON object", field="metadata") from None
+            if not isinstance(metadata, dict):
+                raise InvalidRequest("metadata must be a JSON object", field="metadata")
+        webhook = form.fields.get("webhookUrl")
+        if webhook is not None:
+            url = urlparse(webhook)
+            if url.scheme not in ("http", "https") or not url.netloc or len(webhook) > 2048:
+                raise InvalidRequest("webhookUrl must be an http(s) URL", field="webhookUrl")
+        return {"reference": reference, "metadata": metadata, "webhook_url": webhook}
+
+    def _inspect(self, files: list[UploadedFile]) -> list[str]:
+        api = self.settings.api
+        types = []
+        for f in files:
+            name = f"{f.field}[{f.index}]" if f.field == "documents" else f.field
+            if f.size == 0:
+                raise InvalidDocument("file is empty", field=name, code="EMPTY_FILE")
+            info = inspect_file(
+                f.spool,
+                f.head,
+                f.tail,
+                max_pixels=api.max_pixels,
+                max_pages=api.max_pdf_pages,
+                field=name,
+            )
+            types.append(info.media_type)
+        return types
+
+    async def submit(
+        self,
+        category: Category,
+        form: ParsedForm,
+        *,
+        organisation_id: str,
+        idempotency_key: str | None,
+        prefer: Prefer,
+        traceparent: str,
+    ) -> Outcome:
+        """Accept a verification request; see the module docstring for the guarantees.
+
+        Blocks at most the synchronous deadline plus the time to store the files.
+
+        Raises:
+            DomainError subclasses for every client error (mapped to 4xx), and
+            ServiceUnavailable (503) when storage, database or bus refuse.
+        """
+        started = time.monotonic()
+        fields = self._validate_fields(category, form)
+        files = [f for f in form.files if f.field == "documents"] + [
+            f for f in form.files if f.field == "selfie"
+        ]
+        media_types = await asyncio.to_thread(self._inspect, files)
+        request_hash = f"{category.value}:{form.body_sha256}"
+
+        if idempotency_key is not None:
+            seen = await self.repo.idempotency(organisation_id, idempotency_key)
+            if seen is not None:
+                return await self._replay(seen, request_hash)
+
+        vid = new_id("ver")
+        records = []
+        for pos, (f, mtype) in enumerate(zip(files, media_types, strict=True)):
+            role = "selfie" if f.field == "selfie" else "document"
+            key = f"verifications/{organisation_id}/{vid}/{pos:02d}-{role}.{EXTENSIONS[mtype]}"
+            records.append(FileRecord(pos, role, key, f.sha256, f.size, mtype, f.filename))
+
+        stored: list[str] = []
+        try:
+            await asyncio.gather(
+                *(self._store(f, r, stored) for f, r in zip(files, records, strict=True))
+            )
+        except Exception as exc:
+            await self._delete_objects(stored)
+            raise ServiceUnavailable(f"object storage unavailable: {type(exc).__name__}") from exc
+
+        new = NewVerification(
+            id=vid,
+            organisation_id=organisation_id,
+            requested_type=category.value,
+            verification_type=category.verification_type,
+            reference=fields["reference"],
+            metadata=fields["metadata"],
+            webhook_url=fields["webhook_url"],
+            files=records,
+        )
+        try:
+            existing = await self.repo.create(
+                new, (idempotency_key, request_hash) if idempotency_key else None
+            )
+        except Exception as exc:
+            await self._delete_objects(stored)
+            raise ServiceUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+        if existing is not None:  # lost a race on the same Idempotency-Key
+            await self._delete_objects(stored)
+            return await self._replay(existing, request_hash)
+
+        wants_async = prefer.respond_async or fields["webhook_url"] is not None
+        deadline = started + (
+            prefer.wait_s if prefer.wait_s is not None else self.settings.api.sync_wait_s
+        )
+        fut = None if wants_async else self.waiter.register(vid)
+        event = avro.encode(
+            "verification_submitted",
+            {
+                "event_id": new_id("evt"),
+                "verification_id": vid,
+                "organisation_id": organisation_id,
+                "schema_version": 1,
+                "occurred_at": int(time.time() * 1000),
+                "traceparent": traceparent,
+                "requested_type": category.value,
+                "verification_type": category.verification_type,
+                "reference": fields["reference"],
+                "metadata_json": json.dumps(fields["metadata"]),
+                "webhook_url": fields["webhook_url"],
+                "priority": "batch" if wants_async else "interactive",
+                "files": [r.__dict__ for r in records],
+            },
+        )
+        try:
+            await self.publisher.publish(self.topics.stage("intake"), vid, event)
+        except ServiceUnavailable:
+            if fut is not None:
+                self.waiter.forget(vid, fut)
+            await self.repo.delete(vid)
+            await self._delete_objects(stored)
+            raise
+
+        outcome = Outcome(202, _accepted_body(vid), vid)
+        if fut is not None:
+            outcome = await self._wait(vid, fut, deadline, organisation_id) or outcome
+        if idempotency_key is not None:
+            await self.repo.store_response(
+                organisation_id, idempotency_key, outcome.status_code, outcome.body
+            )
+        return outcome
+
+    async def _wait(
+        self, vid: str, fut: asyncio.Future[str], deadline: float, org: str
+    ) -> Outcome | None:
+        # Leave a little of the budget for rendering and sending the answer.
+        budget = deadline - time.monotonic() - 0.05
+        try:
+            if budget > 0:
+                await asyncio.wait_for(asyncio.shield(fut), budget)
+        except TimeoutError:
+            pass
+        finally:
+            self.waiter.forget(vid, fut)
+        if not fut.done():
+            return None
+        row = await self.repo.get(vid, org)
+        if row is not None and row["status"] in ("completed", "failed"):
+            return Outcome(200, render(row), vid)
+        return None
+
+    async def _replay(self, seen: Any, request_hash: str) -> Outcome:
+        if seen.request_hash != request_hash:
+            raise Conflict(
+                "this Idempotency-Key was used with another request", field="Idempotency-Key"
+            )
+        if seen.response_status is not None and seen.response_body is not None:
+            return Outcome(seen.response_status, seen.response_body, seen.verification_id)
+        # The first request is still in flight: point at the same verification.
+        return Outcome(202, _accepted_body(seen.verification_id), seen.verification_id)
+
+    async def _store(self, f: UploadedFile, r: FileRecord, stored: list[str]) -> None:
+        f.spool.seek(0)
+        await asyncio.to_thread(
+            self.store.put_stream, r.object_key, f.spool, r.size_bytes, r.media_type
+        )
+        stored.append(r.object_key)
+
+    async def _delete_objects(self, keys: list[str]) -> None:
+        for key in keys:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.store.delete, key)
+
+    async def get(self, verification_id: str, organisation_id: str) -> dict[str, Any]:
+        """The public body. Raises NotFound (also for another organisation's id)."""
+        row = await self.repo.get(verification_id, organisation_id)
+        if row is None:
+            raise NotFound(f"no verification {verification_id}")
+        return render(row)

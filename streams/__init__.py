@@ -1,0 +1,1 @@
+"""Faust stream processors: one module per pipeline stage (streams/stages/)."""

@@ -1,0 +1,194 @@
+"""The Faust application: one agent per stage, one delayed-retry forwarder per stage.
+
+Messages are raw bytes (Avro single-object encoding, decoded by the stage
+runner, so that undecodable bytes become dead letters instead of crashing a
+deserialiser). Topics are created by the project (core/events/topics.py);
+Faust declares none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import faust
+from confluent_kafka import Consumer, TopicPartition
+
+from core.db.pool import open_pool
+from core.db.verifications import VerificationRepository
+from core.events.topics import Topics
+from core.inference import TritonGateway
+from core.settings import Settings
+from core.storage import ObjectStore
+from streams.runtime import NOT_BEFORE_HEADER, Stage, StageContext, StageRunner
+from streams.stages.decision import DecisionStage
+from streams.stages.intake import IntakeStage
+from streams.stages.quality import QualityStage
+
+log = logging.getLogger(__name__)
+
+STAGES: tuple[Stage, ...] = (IntakeStage(), QualityStage(), DecisionStage())
+# I/O-bound stages overlap several verifications; the decision stays serial per worker.
+CONCURRENCY = {"intake": 4, "quality": 4, "decision": 2}
+
+
+class Pipeline:
+    """Builds the Faust app and the connections its agents share."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.topics = Topics(settings.kafka.topic_prefix)
+        self.app = faust.App(
+            settings.pipeline.app_id,
+            broker=f"kafka://{settings.kafka.bootstrap_servers}",
+            value_serializer="raw",
+            key_serializer="raw",
+            topic_allow_declare=False,
+            topic_disable_leader=True,
+            web_enabled=False,
+            store="memory://",
+            autodiscover=False,
+            consumer_auto_offset_reset="earliest",
+            processing_guarantee="at_least_once",
+            broker_commit_every=50,
+            broker_commit_interval=1.0,
+            producer_acks=-1,
+            stream_wait_empty=False,
+        )
+        self._ctx: StageContext | None = None
+        self._ctx_lock = asyncio.Lock()
+        self._faust_topics: dict[str, faust.TopicT] = {}
+        self.runners: dict[str, StageRunner] = {}
+        for stage in STAGES:
+            self._register(stage)
+
+    def input_topics(self) -> list[str]:
+        """Every topic the worker consumes."""
+        return [
+            t
+            for stage in STAGES
+            for t in (self.topics.stage(stage.name), self.topics.retry(stage.name))
+        ]
+
+    def anchor_offsets(self) -> int:
+        """Commit the start of every partition the group has never committed.
+
+        Faust (0.15.3) starts a partition that has no committed offset at its
+        end, not at ``consumer_auto_offset_reset``; a message that arrived
+        there before any worker committed was then skipped (seen here). Run
+        before the worker joins the group. Returns how many were anchored.
+        """
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.settings.kafka.bootstrap_servers,
+                "group.id": self.settings.pipeline.app_id,
+                "enable.auto.commit": False,
+            }
+        )
+        try:
+            meta = consumer.list_topics(timeout=10)
+            tps = [
+                TopicPartition(t, p)
+                for t in self.input_topics()
+                if t in meta.topics
+                for p in meta.topics[t].partitions
+            ]
+            missing = [tp for tp in consumer.committed(tps, timeout=10) if tp.offset < 0]
+            for tp in missing:
+                low, _ = consumer.get_watermark_offsets(tp, timeout=10)
+                tp.offset = low
+            if missing:
+                consumer.commit(offsets=missing, asynchronous=False)
+            return len(missing)
+        finally:
+            consumer.close()
+
+    def topic(self, name: str) -> faust.TopicT:
+        if name not in self._faust_topics:
+            self._faust_topics[name] = self.app.topic(
+                name,
+                key_type=bytes,
+                value_type=bytes,
+                value_serializer="raw",
+                key_serializer="raw",
+            )
+        return self._faust_topics[name]
+
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, headers: dict[str, bytes]
+    ) -> None:
+        """Produce and wait for the broker's acknowledgement."""
+        fut = await self.topic(topic).send(key=key, value=value, headers=headers or None)
+        await fut
+
+    async def context(self) -> StageContext:
+        """Connections, opened on first use (inside the worker's event loop)."""
+        async with self._ctx_lock:
+            if self._ctx is None:
+                pool = await open_pool(self.settings.postgres, min_size=2)
+                self._ctx = StageContext(
+                    settings=self.settings,
+                    repo=VerificationRepository(pool),
+                    store=ObjectStore(self.settings.storage),
+                    triton=TritonGateway(self.settings.triton),
+                    topics=self.topics,
+                    send=self.send,
+                )
+            return self._ctx
+
+    def _register(self, stage: Stage) -> None:
+        self.app.agent(
+            self.topic(self.topics.stage(stage.name)),
+            name=f"stage-{stage.name}",
+            concurrency=CONCURRENCY.get(stage.name, 1),
+        )(self._stage_agent(stage))
+        self.app.agent(self.topic(self.topics.retry(stage.name)), name=f"retry-{stage.name}")(
+            self._retry_agent(stage.name)
+        )
+
+    def _stage_agent(
+        self, stage: Stage
+    ) -> Callable[[faust.StreamT[Any]], Coroutine[Any, Any, None]]:
+        async def agent(stream: faust.StreamT[Any]) -> None:
+            ctx = await self.context()
+            runner = self.runners.setdefault(stage.name, StageRunner(stage, ctx))
+            async for event in stream.events():
+                msg = event.message
+                outcome = await runner.handle(
+                    msg.key,
+                    msg.value or b"",
+                    _headers(msg.headers),
+                    topic=msg.topic,
+                    partition=msg.partition,
+                    offset=msg.offset,
+                )
+                log.info("%s %s offset %s: %s", stage.name, msg.key, msg.offset, outcome)
+
+        agent.__name__ = f"stage_{stage.name}"
+        return agent
+
+    def _retry_agent(self, stage: str) -> Callable[[faust.StreamT[Any]], Coroutine[Any, Any, None]]:
+        """Holds each message until its not-before time, then puts it back on the stage."""
+
+        async def agent(stream: faust.StreamT[Any]) -> None:
+            async for event in stream.events():
+                msg = event.message
+                headers = _headers(msg.headers)
+                not_before = float(headers.get(NOT_BEFORE_HEADER, b"0") or 0)
+                delay = not_before - time.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                await self.send(self.topics.stage(stage), msg.key, msg.value or b"", headers)
+
+        agent.__name__ = f"retry_{stage}"
+        return agent
+
+
+def _headers(raw: Any) -> dict[str, bytes]:
+    if not raw:
+        return {}
+    items = raw.items() if hasattr(raw, "items") else raw
+    return {str(k): bytes(v) if v is not None else b"" for k, v in items}

@@ -1,0 +1,1 @@
+"""Operations tools for the pipeline (dead-letter inspection and replay)."""
