@@ -12,7 +12,7 @@ help: ## Show this help
 install: ## Install everything missing (cached in ~/.cache/botskyc; minutes the first time)
 	@bash infra/install.sh all
 
-up: install ## Start Kafka, MinIO, PostgreSQL and Triton (idempotent)
+up: install ## Start Kafka, MinIO, PostgreSQL, Triton, then the worker and the API (idempotent)
 	@$(PY) -m infra.stack up
 
 down: ## Stop the stack (idempotent)
@@ -24,8 +24,9 @@ status: ## One line per service: state, ports, pid, log file
 smoke: up ## A round trip through every service
 	@$(PY) -m infra.stack smoke
 
-demo: up ## The main job: start the stack and run the demo round trip
+demo: up ## The main job: the stack, the smoke round trip, and demo verifications through the API
 	@$(PY) -m infra.stack smoke
+	@$(PY) -m infra.stack demo
 
 lint: ## ruff (lint and format check) and mypy
 	@$(PY) -m ruff check .

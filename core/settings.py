@@ -240,5 +240,17 @@ def configuration_table() -> str:
     return "\n".join(rows)
 
 
+def to_env(settings: Settings) -> dict[str, str]:
+    """The environment that reproduces ``settings`` in a child process."""
+    env: dict[str, str] = {}
+    for concern in vars(settings).values():
+        if not isinstance(concern, BaseSettings):
+            continue
+        prefix = str(concern.model_config.get("env_prefix", ""))
+        for name in type(concern).model_fields:
+            env[(prefix + name).upper()] = str(getattr(concern, name))
+    return env
+
+
 if __name__ == "__main__":
     print(configuration_table())

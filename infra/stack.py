@@ -4,6 +4,7 @@
     python -m infra.stack down [SERVICE ...]    stop (idempotent)
     python -m infra.stack status                one line per service
     python -m infra.stack smoke                 a round trip through every service
+    python -m infra.stack demo                  a demo verification through the API
 
 Services start in parallel (they are independent); each reports its own error.
 """
@@ -16,12 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from core.settings import Settings, SettingsError, get_settings
 from infra.services import (
+    ApiService,
     KafkaService,
     MinioService,
     PostgresService,
     Service,
     ServiceError,
     TritonService,
+    WorkerService,
 )
 
 SERVICE_TYPES: dict[str, type[Service]] = {
@@ -30,20 +33,35 @@ SERVICE_TYPES: dict[str, type[Service]] = {
     "kafka": KafkaService,
     "triton": TritonService,
 }
+# The platform's own processes need the services above; they start after them.
+PLATFORM_TYPES: dict[str, type[Service]] = {"worker": WorkerService, "api": ApiService}
+ALL_TYPES = SERVICE_TYPES | PLATFORM_TYPES
 
 
 def services(settings: Settings, names: list[str] | None = None) -> list[Service]:
     """Launchers for the named services (all when ``names`` is empty)."""
-    chosen = names or list(SERVICE_TYPES)
-    unknown = [n for n in chosen if n not in SERVICE_TYPES]
+    chosen = names or list(ALL_TYPES)
+    unknown = [n for n in chosen if n not in ALL_TYPES]
     if unknown:
-        raise SystemExit(f"unknown service(s): {', '.join(unknown)}; known: {list(SERVICE_TYPES)}")
-    return [SERVICE_TYPES[n](settings) for n in chosen]
+        raise SystemExit(f"unknown service(s): {', '.join(unknown)}; known: {list(ALL_TYPES)}")
+    return [ALL_TYPES[n](settings) for n in chosen]
 
 
 def up(settings: Settings, names: list[str] | None = None) -> list[str]:
-    """Start services in parallel; raise ServiceError listing every failure."""
+    """Start the services in parallel, then the platform's processes.
+
+    Raises ServiceError listing every failure.
+    """
     chosen = services(settings, names)
+    first = [s for s in chosen if s.name in SERVICE_TYPES]
+    then = [s for s in chosen if s.name in PLATFORM_TYPES]
+    lines = _start_all(first)
+    return lines + _start_all(then)
+
+
+def _start_all(chosen: list[Service]) -> list[str]:
+    if not chosen:
+        return []
     with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
         futures = {s.name: pool.submit(s.start) for s in chosen}
     lines, errors = [], []
@@ -66,8 +84,8 @@ def down(settings: Settings, names: list[str] | None = None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.stack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "smoke"])
-    parser.add_argument("services", nargs="*", help="subset of: " + ", ".join(SERVICE_TYPES))
+    parser.add_argument("command", choices=["up", "down", "status", "smoke", "demo"])
+    parser.add_argument("services", nargs="*", help="subset of: " + ", ".join(ALL_TYPES))
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -84,10 +102,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "status":
             for s in services(settings, args.services):
                 print(s.status().line())
-        else:
+        elif args.command == "smoke":
             from infra.smoke import run_smoke
 
             run_smoke(settings)
+        else:
+            from infra.demo import run_demo
+
+            run_demo(settings)
     except ServiceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -3,10 +3,12 @@
 from infra.services.base import Service, ServiceError, ServiceStatus
 from infra.services.kafka import KafkaService
 from infra.services.minio import MinioService
+from infra.services.platform import ApiService, WorkerService
 from infra.services.postgres import PostgresService
 from infra.services.triton import TritonService
 
 __all__ = [
+    "ApiService",
     "KafkaService",
     "MinioService",
     "PostgresService",
@@ -14,4 +16,5 @@ __all__ = [
     "ServiceError",
     "ServiceStatus",
     "TritonService",
+    "WorkerService",
 ]
