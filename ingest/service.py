@@ -178,7 +178,7 @@ class VerificationService:
             f for f in form.files if f.field == "selfie"
         ]
         media_types = await asyncio.to_thread(self._inspect, files)
-        request_hash = f"{category.value}:{form.body_sha256}"
+        request_hash = form.content_hash(category.value)
 
         if idempotency_key is not None:
             seen = await self.repo.idempotency(organisation_id, idempotency_key)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from core.errors import FileTooLarge, InvalidRequest, TooManyFiles
@@ -49,7 +50,18 @@ class ParsedForm:
 
     fields: dict[str, str] = field(default_factory=dict)
     files: list[UploadedFile] = field(default_factory=list)
-    body_sha256: str = ""
+
+    def content_hash(self, *extra: str) -> str:
+        """What the request says, independent of its multipart framing (boundaries differ
+        between retries of the same request), for Idempotency-Key comparisons."""
+        h = hashlib.sha256()
+        for part in extra:
+            h.update(part.encode() + b"\0")
+        for name in sorted(self.fields):
+            h.update(f"field:{name}={self.fields[name]}".encode() + b"\0")
+        for f in self.files:
+            h.update(f"file:{f.field}[{f.index}]:{f.filename}:{f.sha256}".encode() + b"\0")
+        return h.hexdigest()
 
     def close(self) -> None:
         for f in self.files:
@@ -155,7 +167,6 @@ async def parse_multipart(
 ) -> ParsedForm:
     """Parse a multipart body from ``stream``.
 
-    The SHA-256 of the whole body is computed on the way (for Idempotency-Key).
     On error, temporary files are closed and the rest of the stream is left
     for the caller to drain.
 
@@ -179,20 +190,20 @@ async def parse_multipart(
             "on_headers_finished": collector.on_headers_finished,
         },
     )
-    body_hash = hashlib.sha256()
     try:
         async for chunk in stream:
-            body_hash.update(chunk)
             parser.write(chunk)
         parser.finalize()
     except (FileTooLarge, TooManyFiles, InvalidRequest):
         collector.form.close()
         raise
-    except Exception as exc:  # python-multipart's own parse errors
+    except MultipartParseError as exc:
         collector.form.close()
         raise InvalidRequest(f"malformed multipart body: {exc}") from exc
+    except BaseException:
+        collector.form.close()
+        raise
     if collector._file is not None or collector._field_name is not None:
         collector.form.close()
         raise InvalidRequest("multipart body ended in the middle of a part")
-    collector.form.body_sha256 = body_hash.hexdigest()
     return collector.form

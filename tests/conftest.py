@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.services", "tests.fixtures.images"]
+pytest_plugins = ["tests.fixtures.services", "tests.fixtures.images", "tests.fixtures.pipeline"]

@@ -43,7 +43,7 @@ class ApiService(_PlatformProcess):
 
     def healthy(self) -> bool:
         url = f"http://{self.settings.api.host}:{self.settings.api.port}/health/live"
-        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 (fixed scheme)
+        with urllib.request.urlopen(url, timeout=2) as resp:
             return bool(resp.status == 200)
 
 

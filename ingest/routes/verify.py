@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request, Response, post
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 
 from core.domain import Category
 from core.errors import FileTooLarge, InvalidRequest, TooManyFiles
@@ -20,10 +22,11 @@ from ingest.uploads import parse_multipart
 DRAIN_LIMIT = 512 * 1024 * 1024
 
 
-async def _drain(request: Request[Any, Any, Any]) -> None:
+async def _drain(stream: AsyncIterator[bytes]) -> None:
+    """Read the rest of a body the parser gave up on (the same iterator: a body streams once)."""
     seen = 0
     with contextlib.suppress(Exception):
-        async for chunk in request.stream():
+        async for chunk in stream:
             seen += len(chunk)
             if seen > DRAIN_LIMIT:
                 break
@@ -64,17 +67,27 @@ async def verify(
     key = request.headers.get("idempotency-key")
     if key is not None and not (1 <= len(key) <= 255):
         raise InvalidRequest("Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key")
+    stream = request.stream()
     try:
         form = await parse_multipart(
             request.headers.get("content-type", ""),
-            request.stream(),
+            stream,
             file_fields={"documents", "selfie"},
             max_files=settings.max_files,
             max_file_bytes=settings.max_file_bytes,
         )
     except (FileTooLarge, TooManyFiles):
-        await _drain(request)
+        await _drain(stream)
         raise
+    except HTTPException as exc:
+        if exc.status_code != 413:
+            raise
+        # The declared Content-Length alone is over the outer bound.
+        raise FileTooLarge(
+            f"request body is larger than {settings.max_files} files of "
+            f"{settings.max_file_bytes} bytes",
+            field="documents",
+        ) from None
     try:
         outcome = await service.submit(
             cat,

@@ -1,0 +1,181 @@
+"""The two flows, reads, idempotency and health, through the real API and pipeline."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import pytest
+
+from core.settings import Settings
+from tests.fixtures.images import as_image, document_like, encode
+from tests.fixtures.pipeline import Harness, build_harness, destroy_harness
+
+pytestmark = pytest.mark.integration
+
+GOOD = encode(document_like())
+
+
+def test_async_submission_then_poll(harness: Harness) -> None:
+    with harness.client() as c:
+        resp = c.post(
+            "/api/v1/kyc/verify/identity",
+            files={"documents": ("front.jpg", GOOD, "image/jpeg")},
+            data={"reference": "cust-42", "metadata": '{"channel": "branch"}'},
+            headers={"Prefer": "respond-async"},
+        )
+        assert resp.status_code == 202
+        body = resp.json()
+        assert body["status"] == "processing" and body["id"].startswith("ver_")
+        location = resp.headers["location"]
+        assert location == f"/api/v1/kyc/verifications/{body['id']}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            got = c.get(location).json()
+            if got["status"] in ("completed", "failed"):
+                break
+            time.sleep(0.2)
+    assert got["status"] == "completed"
+    assert got["reference"] == "cust-42" and got["metadata"] == {"channel": "branch"}
+    assert got["verificationType"] == "IDENTITY"
+    assert got["decision"] == "REVIEW"  # quality alone never approves
+    assert got["result"]["totalDocuments"] == 1 and got["result"]["documentsFound"] == 1
+    doc = got["result"]["documents"][0]
+    assert doc["quality"]["issues"] == [] and doc["mediaType"] == "image/jpeg"
+    assert {"intake", "quality"} <= set(got["metrics"]["stages"])
+    assert got["metrics"]["totalFiles"] == 1 and got["metrics"]["processingTimeMs"] > 0
+    # Not produced by any stage yet: absent, never faked.
+    assert "documentType" not in doc and "extractedData" not in doc
+    assert "averageConfidence" not in got["result"]
+
+
+def test_synchronous_flow_answers_with_the_result(harness: Harness) -> None:
+    blurred = encode(as_image(cv2.GaussianBlur(document_like(), (0, 0), 8)))
+    with harness.client() as c:
+        resp = c.post(
+            "/api/v1/kyc/verify/auto",
+            files=[
+                ("documents", ("a.jpg", GOOD, "image/jpeg")),
+                ("documents", ("b.jpg", blurred, "image/jpeg")),
+            ],
+            headers={"Prefer": "wait=20"},
+        )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["status"] == "completed"
+    assert body["metrics"]["processingMode"] == "batch"
+    issues = [d["quality"]["issues"] for d in body["result"]["documents"]]
+    assert issues[0] == [] and "BLURRY" in issues[1]
+
+
+def test_unreadable_content_fails_the_verification(harness: Harness) -> None:
+    # A JPEG whose header and end marker are valid but whose body is garbage:
+    # it passes the API's cheap checks and fails in intake.
+    corrupt = GOOD[:200] + bytes(5000) + b"\xff\xd9"
+    with harness.client() as c:
+        resp = c.post(
+            "/api/v1/kyc/verify/identity",
+            files={"documents": ("x.jpg", corrupt, "image/jpeg")},
+            headers={"Prefer": "wait=20"},
+        )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "DOCUMENT_UNREADABLE"
+
+
+def test_idempotency_key(harness: Harness) -> None:
+    key = str(uuid.uuid4())
+    files = {"documents": ("front.jpg", GOOD, "image/jpeg")}
+    with harness.client() as c:
+        first = c.post(
+            "/api/v1/kyc/verify/identity",
+            files=files,
+            headers={"Idempotency-Key": key, "Prefer": "wait=20"},
+        )
+        rows = harness.count("verifications")
+        objects = harness.object_count()
+        again = c.post(
+            "/api/v1/kyc/verify/identity",
+            files=files,
+            headers={"Idempotency-Key": key, "Prefer": "wait=20"},
+        )
+        other = c.post(
+            "/api/v1/kyc/verify/identity",
+            files={"documents": ("other.jpg", GOOD + b"\x00", "image/jpeg")},
+            headers={"Idempotency-Key": key},
+        )
+    assert first.status_code == again.status_code
+    assert again.json() == first.json()
+    assert harness.count("verifications") == rows and harness.object_count() == objects
+    assert other.status_code == 409 and other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_get_unknown_is_a_404_problem(harness: Harness) -> None:
+    with harness.client() as c:
+        resp = c.get("/api/v1/kyc/verifications/ver_doesnotexist")
+    assert resp.status_code == 404
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert resp.json()["code"] == "NOT_FOUND"
+
+
+def test_list_filters_and_paginates(harness: Harness) -> None:
+    ref = f"list-{uuid.uuid4().hex[:8]}"
+    with harness.client() as c:
+        ids = [
+            c.post(
+                "/api/v1/kyc/verify/address",
+                files={"documents": ("b.jpg", GOOD, "image/jpeg")},
+                data={"reference": ref},
+                headers={"Prefer": "respond-async"},
+            ).json()["id"]
+            for _ in range(3)
+        ]
+        page1 = c.get("/api/v1/kyc/verifications", params={"reference": ref, "limit": 2}).json()
+        page2 = c.get(
+            "/api/v1/kyc/verifications",
+            params={"reference": ref, "limit": 2, "cursor": page1["nextCursor"]},
+        ).json()
+        typed = c.get(
+            "/api/v1/kyc/verifications", params={"reference": ref, "verificationType": "identity"}
+        ).json()
+        bad = c.get("/api/v1/kyc/verifications", params={"status": "sleeping"})
+    seen = [v["id"] for v in page1["data"] + page2["data"]]
+    assert seen == list(reversed(ids))  # newest first, no overlap
+    assert page1["hasMore"] and not page2["hasMore"]
+    assert typed["data"] == []
+    assert bad.status_code == 400
+
+
+def test_health_and_openapi(harness: Harness) -> None:
+    with harness.client() as c:
+        assert c.get("/health/live").json() == {"status": "ok"}
+        ready = c.get("/health/ready")
+        assert ready.status_code == 200 and all(ready.json()["checks"].values())
+        spec = c.get("/openapi/openapi.json").json()
+    assert "/api/v1/kyc/verify/{category}" in spec["paths"]
+
+
+@pytest.fixture
+def stopped_pipeline(stack: Settings, tmp_path: Path) -> Iterator[Harness]:
+    h = build_harness(stack, tmp_path / "h", worker=False)
+    yield h
+    destroy_harness(h)
+
+
+def test_deadline_is_respected_when_the_pipeline_is_stopped(stopped_pipeline: Harness) -> None:
+    with stopped_pipeline.client() as c:
+        started = time.monotonic()
+        resp = c.post(
+            "/api/v1/kyc/verify/identity",
+            files={"documents": ("f.jpg", GOOD, "image/jpeg")},
+            headers={"Prefer": "wait=2"},
+        )
+        elapsed = time.monotonic() - started
+    assert resp.status_code == 202
+    assert resp.json()["status"] == "processing"
+    # The contract: never answer later than the deadline the client asked for.
+    assert elapsed < 2.0, f"answered after {elapsed:.2f}s"
