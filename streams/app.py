@@ -56,6 +56,9 @@ class Pipeline:
             broker_commit_every=50,
             broker_commit_interval=1.0,
             producer_acks=-1,
+            # A killed worker's partitions move to the others after this long.
+            broker_session_timeout=10.0,
+            broker_heartbeat_interval=3.0,
             stream_wait_empty=False,
         )
         self._ctx: StageContext | None = None

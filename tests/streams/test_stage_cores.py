@@ -1,0 +1,129 @@
+"""Pure cores of the stages: intake normalisation and the decision."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from core.domain import Decision, Status
+from streams.stages.decision import decide, finished_event_id
+from streams.stages.intake import normalise, page_key
+from tests.fixtures.files import pdf_with_pages
+from tests.fixtures.images import document_like
+
+
+def _exif_rotated_jpeg() -> bytes:
+    img = Image.fromarray(cv2.cvtColor(document_like(600, 400), cv2.COLOR_BGR2RGB))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
+def test_exif_orientation_is_applied() -> None:
+    (page,) = normalise(_exif_rotated_jpeg(), "image/jpeg", dpi=150, max_side=2000)
+    assert page.image is not None and page.image.shape[:2] == (600, 400)
+    assert page.rotation_applied == 270
+
+
+def test_large_images_are_scaled_down_and_alpha_is_flattened() -> None:
+    rgba = np.zeros((3000, 1500, 4), np.uint8)  # fully transparent
+    _, png = cv2.imencode(".png", rgba)
+    (page,) = normalise(png.tobytes(), "image/png", dpi=150, max_side=1000)
+    assert page.image is not None and page.image.shape == (1000, 500, 3)
+    assert int(page.image.mean()) == 255  # transparent → white paper
+
+
+def test_pdf_pages_are_rendered() -> None:
+    pages = normalise(pdf_with_pages(3), "application/pdf", dpi=144, max_side=2000)
+    assert [p.page for p in pages] == [0, 1, 2]
+    assert all(p.image is not None and p.image.shape == (400, 400, 3) for p in pages)
+
+
+def test_garbage_is_a_reason_code_not_an_exception() -> None:
+    (page,) = normalise(b"\xff\xd8\xff" + bytes(100), "image/jpeg", dpi=150, max_side=2000)
+    assert page.image is None and page.error == "DOCUMENT_UNREADABLE"
+    (page,) = normalise(b"%PDF-1.4 broken", "application/pdf", dpi=150, max_side=2000)
+    assert page.error == "DOCUMENT_UNREADABLE"
+
+
+def test_page_key() -> None:
+    assert page_key("v/o/ver_1/00-document.pdf", 2) == "v/o/ver_1/pages/00-document-p002.jpg"
+
+
+def _event(pages: list[dict[str, object]], quality: list[dict[str, object]]) -> dict[str, object]:
+    files = [
+        {
+            "position": 0,
+            "role": "document",
+            "object_key": "k",
+            "sha256": "s",
+            "size_bytes": 1,
+            "media_type": "image/jpeg",
+            "filename": "a.jpg",
+        }
+    ]
+    return {
+        "submission_json": json.dumps({"files": files}),
+        "intake": {"pages": pages},
+        "quality": {"pages": quality},
+    }
+
+
+PAGE = {
+    "file_position": 0,
+    "page": 0,
+    "role": "document",
+    "object_key": "p",
+    "width": 10,
+    "height": 10,
+    "rotation_applied": 0,
+    "error": None,
+}
+
+
+def _q(issues: list[str]) -> dict[str, object]:
+    return {
+        "file_position": 0,
+        "page": 0,
+        "score": 0.9,
+        "issues": issues,
+        "report_json": json.dumps({"issues": issues}),
+    }
+
+
+def test_good_quality_goes_to_review_never_approval() -> None:
+    v = decide(_event([PAGE], [_q([])]))
+    assert v.status is Status.COMPLETED and v.decision is Decision.REVIEW
+    assert v.reasons == ["AUTOMATED_CHECKS_INCOMPLETE"]
+    assert v.result is not None and v.result["documentsFound"] == 1
+
+
+def test_unusable_quality_is_declined() -> None:
+    v = decide(_event([PAGE], [_q(["BLURRY"])]))
+    assert v.decision is Decision.DECLINED and v.reasons == ["INVALID_DOCUMENT_QUALITY"]
+    assert v.result is not None
+    assert v.result["documents"][0]["checks"][1] == {
+        "name": "IMAGE_QUALITY",
+        "status": "fail",
+        "reasons": ["BLURRY"],
+    }
+
+
+def test_cropping_alone_is_not_blocking() -> None:
+    assert decide(_event([PAGE], [_q(["CROPPED"])])).decision is Decision.REVIEW
+
+
+def test_nothing_readable_fails() -> None:
+    v = decide(_event([PAGE | {"object_key": None, "error": "DOCUMENT_UNREADABLE"}], []))
+    assert v.status is Status.FAILED and v.decision is None
+    assert v.error is not None and v.error["code"] == "DOCUMENT_UNREADABLE"
+
+
+def test_finished_event_id_is_deterministic() -> None:
+    assert finished_event_id("ver_abc") == finished_event_id("ver_abc") == "evt_fin_abc"
