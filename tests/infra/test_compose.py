@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings
 
 from core.settings import (
     REPO_ROOT,
+    ApiSettings,
     KafkaSettings,
     PostgresSettings,
     StorageSettings,
@@ -54,7 +55,9 @@ def test_ports_match_the_default_settings(compose: dict[str, Any]) -> None:
     assert _host_ports(svc["triton"]) == {
         _default(TritonSettings, name) for name in ("http_port", "grpc_port", "metrics_port")
     }
-    for name in ("kafka", "minio", "postgres", "triton"):
+    assert _host_ports(svc["api"]) == {_default(ApiSettings, "port")}
+    assert set(svc) >= {"kafka", "minio", "postgres", "triton", "init", "worker", "api"}
+    for name in ("kafka", "minio", "postgres", "triton", "api"):
         assert all(p.startswith("127.0.0.1:") for p in svc[name]["ports"]), name
 
 
