@@ -21,19 +21,21 @@ import argparse
 import asyncio
 import time
 import uuid
+from datetime import UTC, datetime
 
 import cv2
 import httpx
 import numpy as np
+import psycopg
 
 from benchmarks.common import machine, percentile
 from core.inference import TritonGateway
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 
 
-def jpeg_of_about(target_bytes: int = 300_000) -> bytes:
+def jpeg_of_about(target_bytes: int = 300_000, seed: int = 1) -> bytes:
     """A document-like photo with camera noise, JPEG-encoded to about ``target_bytes``."""
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
     img = np.full((1200, 1800, 3), 215, np.uint8)
     for i in range(14):
         cv2.putText(
@@ -119,6 +121,24 @@ async def load(
     return latencies, errors, time.monotonic() - started
 
 
+def wait_for_drain(settings: Settings, since: datetime,
+                   timeout_s: float = 900.0) -> tuple[int, float]:
+    """Wait until no verification created since ``since`` is unfinished;
+    (how many there were, seconds it took)."""
+    started = time.monotonic()
+    with psycopg.connect(settings.postgres.dsn()) as conn:
+        def unfinished() -> int:
+            row = conn.execute("SELECT count(*) FROM verifications WHERE created_at >= %s"
+                               " AND status IN ('received', 'processing')", (since,)).fetchone()
+            conn.commit()
+            return int(row[0]) if row else 0
+
+        first = unfinished()
+        while unfinished() > 0 and time.monotonic() - started < timeout_s:
+            time.sleep(1)
+    return first, time.monotonic() - started
+
+
 def triton_model_ns(gateway: TritonGateway) -> tuple[int, int]:
     """(requests, queue+compute nanoseconds) Triton reports for image_quality so far."""
     stats = gateway.model_stats("image_quality")["model_stats"][0]["inference_stats"]
@@ -143,6 +163,7 @@ def main() -> None:
         f"{settings.api.workers}"
     )
     path = "/api/v1/kyc/verify/identity"
+    bench_started = datetime.now(UTC)
     request = multipart_request(host, port, path, jpeg, "respond-async")
     print("\ningest (asynchronous submissions: stored, recorded, published, answered 202)")
     print(f"{'clients':>8} {'req/min':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
@@ -155,28 +176,40 @@ def main() -> None:
         )
         time.sleep(3)  # let the pipeline drain a little between rounds
 
-    # Wait until the pipeline has drained the ingest rounds, so that the
-    # synchronous measurements see an idle pipeline.
+    # The ingest rounds left a backlog: measure how fast the pipeline drains
+    # it, and start the synchronous measurements on an idle pipeline.
+    backlog, drain_s = wait_for_drain(settings, bench_started)
+    if backlog:
+        print(
+            f"\npipeline drained a backlog of {backlog} verifications in {drain_s:.0f} s: "
+            f"{60 * backlog / drain_s:.0f} verifications/min"
+        )
     gateway = TritonGateway(settings.triton)
-    time.sleep(5)
-    print(f"\nend to end (synchronous, sequential, {args.sync_requests} requests)")
+    print(
+        f"\nend to end (synchronous, sequential, {args.sync_requests} requests, each image "
+        "unique so that no cache answers)"
+    )
     before = triton_model_ns(gateway)
     e2e: list[float] = []
+    other: dict[int, int] = {}
     with httpx.Client(base_url=f"http://{host}:{port}", timeout=40) as client:
-        for _ in range(args.sync_requests):
+        for i in range(args.sync_requests):
+            unique = jpeg_of_about(seed=100 + i)
             t0 = time.perf_counter()
             resp = client.post(
                 path,
-                files={"documents": ("b.jpg", jpeg, "image/jpeg")},
+                files={"documents": ("b.jpg", unique, "image/jpeg")},
                 headers={"Prefer": "wait=30"},
             )
             if resp.status_code == 200:
                 e2e.append(1000 * (time.perf_counter() - t0))
+            else:
+                other[resp.status_code] = other.get(resp.status_code, 0) + 1
     after = triton_model_ns(gateway)
     n = after[0] - before[0]
     model_ms = (after[1] - before[1]) / max(n, 1) / 1e6
     print(
-        f"  answered with the result: {len(e2e)}/{args.sync_requests}; "
+        f"  answered with the result: {len(e2e)}/{args.sync_requests} (others: {other}); "
         f"p50 {percentile(e2e, 50):.1f} ms, p95 {percentile(e2e, 95):.1f} ms"
     )
     print(f"  Triton model time per request (its statistics, {n} requests): {model_ms:.1f} ms")
