@@ -121,15 +121,20 @@ async def load(
     return latencies, errors, time.monotonic() - started
 
 
-def wait_for_drain(settings: Settings, since: datetime,
-                   timeout_s: float = 900.0) -> tuple[int, float]:
+def wait_for_drain(
+    settings: Settings, since: datetime, timeout_s: float = 900.0
+) -> tuple[int, float]:
     """Wait until no verification created since ``since`` is unfinished;
     (how many there were, seconds it took)."""
     started = time.monotonic()
     with psycopg.connect(settings.postgres.dsn()) as conn:
+
         def unfinished() -> int:
-            row = conn.execute("SELECT count(*) FROM verifications WHERE created_at >= %s"
-                               " AND status IN ('received', 'processing')", (since,)).fetchone()
+            row = conn.execute(
+                "SELECT count(*) FROM verifications WHERE created_at >= %s"
+                " AND status IN ('received', 'processing')",
+                (since,),
+            ).fetchone()
             conn.commit()
             return int(row[0]) if row else 0
 

@@ -174,6 +174,14 @@ class PipelineSettings(BaseSettings):
     )
 
 
+class TelemetrySettings(BaseSettings):
+    """Tracing."""
+
+    model_config = _config("BOTSKYC_TELEMETRY_")
+
+    console: bool = Field(False, description="Print finished spans to stderr (development).")
+
+
 class Settings:
     """All settings, one attribute per concern. Build it with :func:`get_settings`."""
 
@@ -185,6 +193,7 @@ class Settings:
         self.triton = TritonSettings()
         self.api = ApiSettings()
         self.pipeline = PipelineSettings()
+        self.telemetry = TelemetrySettings()
 
 
 SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
@@ -195,6 +204,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     TritonSettings,
     ApiSettings,
     PipelineSettings,
+    TelemetrySettings,
 )
 
 

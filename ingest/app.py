@@ -16,6 +16,7 @@ from core.events.topics import Topics
 from core.inference import TritonGateway
 from core.settings import Settings, get_settings
 from core.storage import ObjectStore
+from core.telemetry import setup_tracing
 from ingest.errors import EXCEPTION_HANDLERS
 from ingest.routes import health, verifications, verify
 from ingest.service import VerificationService
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the API. Connections open at start-up and close at shutdown."""
     settings = settings or get_settings()
+    setup_tracing("botskyc-ingest", settings.telemetry)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

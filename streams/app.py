@@ -23,6 +23,7 @@ from core.events.topics import Topics
 from core.inference import TritonGateway
 from core.settings import Settings
 from core.storage import ObjectStore
+from core.telemetry import setup_tracing
 from streams.runtime import NOT_BEFORE_HEADER, Stage, StageContext, StageRunner
 from streams.stages.decision import DecisionStage
 from streams.stages.intake import IntakeStage
@@ -40,6 +41,7 @@ class Pipeline:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        setup_tracing("botskyc-pipeline", settings.telemetry)
         self.topics = Topics(settings.kafka.topic_prefix)
         self.app = faust.App(
             settings.pipeline.app_id,

@@ -36,6 +36,7 @@ from core.events.topics import PIPELINE_STAGES, Topics
 from core.inference import TritonGateway
 from core.settings import Settings
 from core.storage import ObjectStore
+from core.telemetry import current_traceparent, span
 from streams.errors import is_transient
 
 ATTEMPT_HEADER = "x-botskyc-attempt"
@@ -151,6 +152,16 @@ class StageRunner:
         return "processed"
 
     async def _process(self, record: dict[str, Any]) -> None:
+        # The stage's span continues the trace of the event that brought it here;
+        # the event it emits carries this span's context on.
+        with span(
+            f"stage.{self.stage.name}",
+            record.get("traceparent", ""),
+            verification_id=record["verification_id"],
+        ):
+            await self._process_in_span(record)
+
+    async def _process_in_span(self, record: dict[str, Any]) -> None:
         started = time.monotonic()
         # A hung dependency must not hold the partition forever: time out and retry.
         out = await asyncio.wait_for(
@@ -187,6 +198,7 @@ class StageRunner:
         event["schema_version"] = 1
         event["occurred_at"] = int(time.time() * 1000)
         event["stage"] = following
+        event["traceparent"] = current_traceparent()
         event["stage_timings"] = {**event.get("stage_timings", {}), self.stage.name: duration_ms}
         if out.model_ms is not None:
             event["model_timings"] = {

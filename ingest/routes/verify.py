@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException
 
 from core.domain import Category
 from core.errors import FileTooLarge, InvalidRequest, TooManyFiles
+from core.telemetry import current_traceparent, span
 from ingest.deps import organisation_id, verification_service
 from ingest.service import Prefer, VerificationService
 from ingest.uploads import parse_multipart
@@ -89,14 +90,15 @@ async def verify(
             field="documents",
         ) from None
     try:
-        outcome = await service.submit(
-            cat,
-            form,
-            organisation_id=org,
-            idempotency_key=key,
-            prefer=prefer,
-            traceparent=request.headers.get("traceparent", ""),
-        )
+        with span("verify.submit", headers=dict(request.headers), category=cat.value):
+            outcome = await service.submit(
+                cat,
+                form,
+                organisation_id=org,
+                idempotency_key=key,
+                prefer=prefer,
+                traceparent=current_traceparent(),
+            )
     finally:
         form.close()
     headers = {"Location": f"/api/v1/kyc/verifications/{outcome.verification_id}"}

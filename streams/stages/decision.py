@@ -21,6 +21,7 @@ from typing import Any
 from core.db.verifications import OutboxEvent
 from core.domain import Decision, Status
 from core.events import avro
+from core.telemetry import current_traceparent
 from core.verification_view import render
 from streams.runtime import StageContext, StageOutput, to_json
 from streams.stages.quality import BLOCKING_ISSUES
@@ -172,7 +173,7 @@ class DecisionStage:
                 "organisation_id": row["organisation_id"],
                 "schema_version": 1,
                 "occurred_at": int(time.time() * 1000),
-                "traceparent": event.get("traceparent", ""),
+                "traceparent": current_traceparent(),
                 "reference": row["reference"],
                 "verification_type": row["verification_type"],
                 "status": verdict.status.value,

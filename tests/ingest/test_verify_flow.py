@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -54,6 +55,7 @@ def test_async_submission_then_poll(harness: Harness) -> None:
 
 def test_synchronous_flow_answers_with_the_result(harness: Harness) -> None:
     blurred = encode(as_image(cv2.GaussianBlur(document_like(), (0, 0), 8)))
+    trace_id = uuid.uuid4().hex
     with harness.client() as c:
         resp = c.post(
             "/api/v1/kyc/verify/auto",
@@ -61,7 +63,7 @@ def test_synchronous_flow_answers_with_the_result(harness: Harness) -> None:
                 ("documents", ("a.jpg", GOOD, "image/jpeg")),
                 ("documents", ("b.jpg", blurred, "image/jpeg")),
             ],
-            headers={"Prefer": "wait=20"},
+            headers={"Prefer": "wait=20", "traceparent": f"00-{trace_id}-b7ad6b7169203331-01"},
         )
     assert resp.status_code == 200, resp.text
     body = resp.json()
@@ -69,6 +71,11 @@ def test_synchronous_flow_answers_with_the_result(harness: Harness) -> None:
     assert body["metrics"]["processingMode"] == "batch"
     issues = [d["quality"]["issues"] for d in body["result"]["documents"]]
     assert issues[0] == [] and "BLURRY" in issues[1]
+    # The completion event for backend systems carries the same body and the client's trace.
+    (event,) = [e for e in harness.finished_events() if e["verification_id"] == body["id"]]
+    assert event["event_type"] == "verification.completed"
+    assert json.loads(event["body_json"])["result"] == body["result"]
+    assert event["traceparent"].split("-")[1] == trace_id
 
 
 def test_unreadable_content_fails_the_verification(harness: Harness) -> None:

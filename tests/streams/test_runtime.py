@@ -10,8 +10,9 @@ import pytest
 from core.events import avro
 from core.events.topics import Topics
 from core.inference import InferenceUnavailable
-from core.settings import PipelineSettings, get_settings
+from core.settings import PipelineSettings, TelemetrySettings, get_settings
 from core.storage import ObjectNotFound
+from core.telemetry import setup_tracing
 from streams.errors import is_transient
 from streams.runtime import (
     ATTEMPT_HEADER,
@@ -49,10 +50,14 @@ class Stage:
         return StageOutput(result={"ok": True}, event_fields={"intake": {"pages": []}})
 
 
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
 def submission() -> bytes:
     return avro.encode(
         "verification_submitted",
         {
+            "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01",
             "event_id": "evt_1",
             "verification_id": "ver_1",
             "organisation_id": "o",
@@ -65,6 +70,7 @@ def submission() -> bytes:
 
 
 def make_runner(stage: Stage, **pipeline: Any) -> tuple[StageRunner, list[tuple[str, Any]]]:
+    setup_tracing("test", TelemetrySettings())  # what the worker does at start
     sent: list[tuple[str, Any]] = []
 
     async def send(topic: str, key: bytes | None, value: bytes, headers: dict[str, bytes]) -> None:
@@ -97,6 +103,9 @@ async def test_success_hands_on_to_the_next_stage() -> None:
     assert topic == "t.stage.quality" and key == b"ver_1"
     _, event = avro.decode(value, "stage_event")
     assert event["stage"] == "quality" and "intake" in event["stage_timings"]
+    # The trace goes on: same trace id, the intake span as parent.
+    _, trace_id, parent, _ = event["traceparent"].split("-")
+    assert trace_id == TRACE_ID and parent != "00f067aa0ba902b7"
 
 
 async def test_transient_error_is_retried_in_process_first() -> None:
