@@ -28,16 +28,27 @@ project_requirements() { "$PYTHON" "$ROOT/infra/deps_from_pyproject.py" "$ROOT/p
 project_venv_dir() { echo "$CACHE/venvs/project-py$PYTHON_TAG-$(project_requirements | sha256sum | cut -c1-12)"; }
 triton_venv_dir() { echo "$CACHE/venvs/triton-py$PYTHON_TAG-$(hash_of "$ROOT/infra/triton/requirements.txt")"; }
 
+# new_venv DIR REQUIREMENTS_FILE: a fresh virtualenv with those requirements.
+new_venv() {
+  rm -rf "$1"
+  "$PYTHON" -m venv "$1"
+  "$1/bin/pip" install --quiet --upgrade pip
+  "$1/bin/pip" install --quiet -r "$2"
+}
+
+# apt_install PACKAGE...: Debian packages, non-interactively.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "$@" >/dev/null
+}
+
 install_python() {
   local venv; venv="$(project_venv_dir)"
   if ! stamp_ok "$venv"; then
     log "project virtualenv -> $venv"
-    rm -rf "$venv"
-    "$PYTHON" -m venv "$venv"
-    "$venv/bin/pip" install --quiet --upgrade pip
-    # Non-editable dependencies only: the checkout itself is put on the path
-    # by a .pth file below, so one cached venv serves every clone.
-    "$venv/bin/pip" install --quiet -r <(project_requirements)
+    # Dependencies only, not the checkout, so that one cached venv serves every clone.
+    new_venv "$venv" <(project_requirements)
     stamp "$venv"
   fi
   # .venv in the checkout links to the cached venv. The checkout is not
@@ -74,9 +85,7 @@ install_kafka() {
 install_postgres() {
   if [ ! -x "/usr/lib/postgresql/$POSTGRES_MAJOR/bin/postgres" ]; then
     log "installing PostgreSQL $POSTGRES_MAJOR from Debian packages"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "postgresql-$POSTGRES_MAJOR" >/dev/null
+    apt_install "postgresql-$POSTGRES_MAJOR"
   fi
 }
 
@@ -85,9 +94,7 @@ install_postgres() {
 install_tools() {
   if ! command -v docker-compose >/dev/null 2>&1; then
     log "installing docker-compose (for validating docker-compose.yml) from Debian packages"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq docker-compose >/dev/null
+    apt_install docker-compose
   fi
 }
 
@@ -95,15 +102,7 @@ install_triton() {
   local venv; venv="$(triton_venv_dir)"
   if ! stamp_ok "$venv"; then
     log "Triton virtualenv (tritonserver from nvidia-pytriton, numpy<2) -> $venv"
-    rm -rf "$venv"
-    "$PYTHON" -m venv "$venv"
-    "$venv/bin/pip" install --quiet --upgrade pip
-    "$venv/bin/pip" install --quiet -r "$ROOT/infra/triton/requirements.txt"
-    # Packages whose own pins would drag in numpy 2 / full opencv: their
-    # real dependencies are in requirements.txt, so install them bare.
-    if [ -s "$ROOT/infra/triton/requirements-nodeps.txt" ]; then
-      "$venv/bin/pip" install --quiet --no-deps -r "$ROOT/infra/triton/requirements-nodeps.txt"
-    fi
+    new_venv "$venv" "$ROOT/infra/triton/requirements.txt"
     local pt; pt="$("$venv/bin/python" -c 'import pytriton,os;print(os.path.dirname(pytriton.__file__))')"
     local pyver; pyver="$("$venv/bin/python" -c 'import sys;print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
     cp "$pt/tritonserver/python_backend_stubs/$pyver/triton_python_backend_stub" "$pt/tritonserver/backends/python/"
