@@ -27,7 +27,7 @@ from core.events.topics import Topics
 from core.media import inspect_file
 from core.settings import Settings
 from core.storage import ObjectStore
-from core.verification_view import render
+from core.verification_view import location, render
 from ingest.uploads import ParsedForm, UploadedFile
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def _accepted_body(verification_id: str) -> dict[str, Any]:
         "id": verification_id,
         "object": "verification",
         "status": "processing",
-        "links": {"self": f"/api/v1/kyc/verifications/{verification_id}"},
+        "links": {"self": location(verification_id)},
     }
 
 

@@ -78,6 +78,8 @@ class CompletionWaiter:
             group_id=None,
         )
         await self._consumer.start()
+        # aiokafka only learns a topic's partitions by subscribing; ask the
+        # cluster directly, since this consumer assigns partitions itself.
         cluster = await self._consumer._client.fetch_all_metadata()
         partitions = cluster.partitions_for_topic(self.topic)
         if not partitions:

@@ -14,6 +14,7 @@ from litestar.exceptions import HTTPException
 from core.domain import Category
 from core.errors import FileTooLarge, InvalidRequest, TooManyFiles
 from core.telemetry import current_traceparent, span
+from core.verification_view import location
 from ingest.deps import organisation_id, verification_service
 from ingest.service import Prefer, VerificationService
 from ingest.uploads import parse_multipart
@@ -101,7 +102,7 @@ async def verify(
             )
     finally:
         form.close()
-    headers = {"Location": f"/api/v1/kyc/verifications/{outcome.verification_id}"}
+    headers = {"Location": location(outcome.verification_id)}
     if outcome.status_code == 202 and prefer.respond_async:
         headers["Preference-Applied"] = "respond-async"
     return Response(outcome.body, status_code=outcome.status_code, headers=headers)
