@@ -163,16 +163,19 @@ class VerificationService:
         idempotency_key: str | None,
         prefer: Prefer,
         traceparent: str,
+        received_at: float | None = None,
     ) -> Outcome:
         """Accept a verification request; see the module docstring for the guarantees.
 
-        Blocks at most the synchronous deadline plus the time to store the files.
+        Blocks at most until the synchronous deadline, counted from ``received_at``
+        (when the request arrived); on the deadline it answers 202 and the
+        verification carries on.
 
         Raises:
             DomainError subclasses for every client error (mapped to 4xx), and
             ServiceUnavailable (503) when storage, database or bus refuse.
         """
-        started = time.monotonic()
+        started = received_at if received_at is not None else time.monotonic()
         fields = self._validate_fields(category, form)
         files = [f for f in form.files if f.field == "documents"] + [
             f for f in form.files if f.field == "selfie"

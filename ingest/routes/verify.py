@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -57,6 +58,7 @@ async def verify(
     org: str,
     service: VerificationService,
 ) -> Response[dict[str, Any]]:
+    received_at = time.monotonic()  # the synchronous deadline counts from here
     try:
         cat = Category(category)
     except ValueError:
@@ -99,6 +101,7 @@ async def verify(
                 idempotency_key=key,
                 prefer=prefer,
                 traceparent=current_traceparent(),
+                received_at=received_at,
             )
     finally:
         form.close()
