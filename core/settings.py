@@ -174,6 +174,28 @@ class PipelineSettings(BaseSettings):
     )
 
 
+DEV_SIGNING_KEY = "botskyc-development-signing-key-change-me-0000"
+
+
+class AuthSettings(BaseSettings):
+    """API credentials: OAuth2 access tokens and API keys."""
+
+    model_config = _config("BOTSKYC_AUTH_")
+
+    signing_key: str = Field(
+        DEV_SIGNING_KEY,
+        min_length=32,
+        description="HMAC key signing access tokens (HS256); must be set in production.",
+    )
+    token_ttl_s: int = Field(3600, ge=60, description="Lifetime of an access token, in seconds.")
+    issuer: str = Field("botskyc", description="`iss` of issued access tokens.")
+    key_cache_s: float = Field(
+        10.0,
+        ge=0,
+        description="How long an API process trusts a looked-up API key (revocation lag).",
+    )
+
+
 class TelemetrySettings(BaseSettings):
     """Tracing."""
 
@@ -194,6 +216,11 @@ class Settings:
         self.api = ApiSettings()
         self.pipeline = PipelineSettings()
         self.telemetry = TelemetrySettings()
+        self.auth = AuthSettings()
+        if self.stack.environment == "production" and self.auth.signing_key == DEV_SIGNING_KEY:
+            raise SettingsError(
+                "BOTSKYC_AUTH_SIGNING_KEY must be set in production (the default is public)"
+            )
 
 
 SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
@@ -205,6 +232,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     ApiSettings,
     PipelineSettings,
     TelemetrySettings,
+    AuthSettings,
 )
 
 

@@ -17,6 +17,7 @@ import httpx
 import numpy as np
 
 from core.settings import Settings
+from ingest.admin import provision
 
 
 def specimen(blurred: bool = False) -> bytes:
@@ -65,8 +66,13 @@ def _summary(body: dict[str, Any]) -> str:
 def run_demo(settings: Settings) -> None:
     """Submit the two specimens and print what the API answers. Raises on failure."""
     base = f"http://{settings.api.host}:{settings.api.port}"
-    with httpx.Client(base_url=base, timeout=40) as client:
-        print(f"demo against {base}")
+    org, key = provision(settings, "Demo organisation")
+    auth = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, timeout=40, headers=auth) as client:
+        print(
+            f"demo against {base} as a new organisation {org} with an API key "
+            f"({key.rsplit('_', 1)[0]}_…)"
+        )
         t0 = time.perf_counter()
         resp = client.post(
             "/api/v1/kyc/verify/identity",

@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
+from core.auth import AuthRepository, RateLimiter
 from core.db.pool import open_pool
 from core.db.verifications import VerificationRepository
 from core.events.bus import CompletionWaiter, EventPublisher
@@ -17,6 +18,7 @@ from core.inference import TritonGateway
 from core.settings import Settings, get_settings
 from core.storage import ObjectStore
 from core.telemetry import setup_tracing
+from ingest.auth import CredentialCache, auth_middleware_factory, token
 from ingest.errors import EXCEPTION_HANDLERS
 from ingest.routes import health, verifications, verify
 from ingest.service import VerificationService
@@ -46,6 +48,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await state.waiter.start()
             stack.push_async_callback(state.waiter.stop)
             state.triton = TritonGateway(settings.triton)
+            state.auth_repo = AuthRepository(state.pool)
+            state.rate_limiter = RateLimiter(state.pool)
+            state.credential_cache = CredentialCache(settings.auth.key_cache_s)
             state.verification_service = VerificationService(
                 settings,
                 VerificationRepository(state.pool),
@@ -61,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     max_body = api.max_files * api.max_file_bytes + 1024 * 1024
     return Litestar(
         route_handlers=[
+            token,
             verify.verify,
             verifications.get_verification,
             verifications.list_verifications,
@@ -68,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health.ready,
         ],
         lifespan=[lifespan],
+        middleware=[auth_middleware_factory],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=max_body,
         openapi_config=OpenAPIConfig(

@@ -7,16 +7,13 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import State
 
+from ingest.auth import principal_of
 from ingest.service import VerificationService
-
-# Authentication and tenancy arrive with API clients (OAuth2, API keys); until
-# then every request belongs to the single default organisation.
-DEFAULT_ORGANISATION = "default"
 
 
 def organisation_id(request: Request[Any, Any, Any]) -> str:
-    """The organisation the caller acts for."""
-    return DEFAULT_ORGANISATION
+    """The organisation the caller acts for: every read and write is scoped to it."""
+    return principal_of(request).organisation_id
 
 
 def verification_service(state: State) -> VerificationService:

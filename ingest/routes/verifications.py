@@ -12,6 +12,7 @@ from litestar.params import Parameter
 from core.domain import Status
 from core.errors import InvalidRequest
 from core.verification_view import render
+from ingest.auth import requires
 from ingest.deps import organisation_id, verification_service
 from ingest.service import VerificationService
 
@@ -24,6 +25,7 @@ DEPS = {
 @get(
     "/api/v1/kyc/verifications/{verification_id:str}",
     dependencies=DEPS,
+    guards=[requires("verify:read")],
     tags=["verification"],
     summary="One verification",
 )
@@ -36,6 +38,7 @@ async def get_verification(
 @get(
     "/api/v1/kyc/verifications",
     dependencies=DEPS,
+    guards=[requires("verify:read")],
     tags=["verification"],
     summary="Verifications, newest first",
 )

@@ -16,6 +16,7 @@ from core.domain import Category
 from core.errors import FileTooLarge, InvalidRequest, TooManyFiles
 from core.telemetry import current_traceparent, span
 from core.verification_view import location
+from ingest.auth import requires
 from ingest.deps import organisation_id, verification_service
 from ingest.service import Prefer, VerificationService
 from ingest.uploads import parse_multipart
@@ -51,6 +52,7 @@ async def _drain(stream: AsyncIterator[bytes]) -> None:
     ),
     tags=["verification"],
     status_code=200,
+    guards=[requires("verify:write")],
 )
 async def verify(
     request: Request[Any, Any, State],

@@ -129,11 +129,12 @@ def test_poison_goes_to_dead_letters_worker_keeps_going_and_replay_completes(
     producer.produce(private.topics.stage("intake"), key=b"garbage", value=b"\x00not avro")
     # 2. A well-formed event whose document is missing from storage (not transient).
     vid = f"ver_poison{uuid.uuid4().hex[:12]}"
-    key = f"verifications/default/{vid}/00-document.jpg"
+    key = f"verifications/{private.organisation_id}/{vid}/00-document.jpg"
     private.sql(
-        "INSERT INTO verifications (id, requested_type, verification_type, status, total_files)"
-        " VALUES (%s, 'identity', 'IDENTITY', 'received', 1)",
+        "INSERT INTO verifications (id, organisation_id, requested_type, verification_type,"
+        " status, total_files) VALUES (%s, %s, 'identity', 'IDENTITY', 'received', 1)",
         vid,
+        private.organisation_id,
     )
     private.sql(
         "INSERT INTO verification_files (verification_id, position, role, object_key, sha256,"
@@ -147,7 +148,7 @@ def test_poison_goes_to_dead_letters_worker_keeps_going_and_replay_completes(
         {
             "event_id": f"evt_{uuid.uuid4().hex}",
             "verification_id": vid,
-            "organisation_id": "default",
+            "organisation_id": private.organisation_id,
             "occurred_at": int(time.time() * 1000),
             "requested_type": "identity",
             "verification_type": "IDENTITY",
