@@ -196,6 +196,30 @@ class AuthSettings(BaseSettings):
     )
 
 
+class WebhookSettings(BaseSettings):
+    """Webhook delivery."""
+
+    model_config = _config("BOTSKYC_WEBHOOK_")
+
+    timeout_s: float = Field(5.0, gt=0, description="Timeout of one delivery attempt.")
+    retry_schedule_s: str = Field(
+        "5,300,1800,7200,18000,36000,36000",
+        description="Waits between delivery attempts after the first, comma-separated seconds "
+        "(default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — about 27 h in all).",
+    )
+    disable_after: int = Field(
+        5, ge=1, description="Dead-lettered deliveries in a row that disable a subscription."
+    )
+    allow_private: bool = Field(
+        False, description="Allow loopback/private webhook URLs (development and tests only)."
+    )
+
+    @property
+    def schedule(self) -> list[float]:
+        """The retry schedule as numbers."""
+        return [float(x) for x in self.retry_schedule_s.split(",") if x.strip()]
+
+
 class TelemetrySettings(BaseSettings):
     """Tracing."""
 
@@ -217,6 +241,9 @@ class Settings:
         self.pipeline = PipelineSettings()
         self.telemetry = TelemetrySettings()
         self.auth = AuthSettings()
+        self.webhooks = WebhookSettings()
+        if self.stack.environment == "production" and self.webhooks.allow_private:
+            raise SettingsError("BOTSKYC_WEBHOOK_ALLOW_PRIVATE must not be set in production")
         if self.stack.environment == "production" and self.auth.signing_key == DEV_SIGNING_KEY:
             raise SettingsError(
                 "BOTSKYC_AUTH_SIGNING_KEY must be set in production (the default is public)"
@@ -233,6 +260,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     PipelineSettings,
     TelemetrySettings,
     AuthSettings,
+    WebhookSettings,
 )
 
 

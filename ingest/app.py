@@ -20,7 +20,7 @@ from core.storage import ObjectStore
 from core.telemetry import setup_tracing
 from ingest.auth import CredentialCache, auth_middleware_factory, token
 from ingest.errors import EXCEPTION_HANDLERS
-from ingest.routes import health, verifications, verify
+from ingest.routes import health, verifications, verify, webhooks
 from ingest.service import VerificationService
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             verifications.list_verifications,
             health.live,
             health.ready,
+            *webhooks.ROUTES,
         ],
         lifespan=[lifespan],
         middleware=[auth_middleware_factory],

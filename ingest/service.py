@@ -28,6 +28,7 @@ from core.media import inspect_file
 from core.settings import Settings
 from core.storage import ObjectStore
 from core.verification_view import location, render
+from core.webhooks import UnsafeDestination, check_destination
 from ingest.uploads import ParsedForm, UploadedFile
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,12 @@ class VerificationService:
             url = urlparse(webhook)
             if url.scheme not in ("http", "https") or not url.netloc or len(webhook) > 2048:
                 raise InvalidRequest("webhookUrl must be an http(s) URL", field="webhookUrl")
+            try:
+                check_destination(webhook, allow_private=self.settings.webhooks.allow_private)
+            except UnsafeDestination as exc:
+                raise InvalidRequest(
+                    str(exc), field="webhookUrl", code="WEBHOOK_URL_NOT_ALLOWED"
+                ) from None
         return {"reference": reference, "metadata": metadata, "webhook_url": webhook}
 
     def _inspect(self, files: list[UploadedFile]) -> list[str]:

@@ -15,10 +15,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import faust
+import httpx
 from confluent_kafka import Consumer, TopicPartition
 
 from core.db.pool import open_pool
 from core.db.verifications import VerificationRepository
+from core.db.webhooks import WebhookRepository
 from core.events.topics import Topics
 from core.inference import TritonGateway
 from core.settings import Settings
@@ -28,6 +30,7 @@ from streams.runtime import NOT_BEFORE_HEADER, Stage, StageContext, StageRunner
 from streams.stages.decision import DecisionStage
 from streams.stages.intake import IntakeStage
 from streams.stages.quality import QualityStage
+from streams.webhooks import WebhookContext, dead_letter_delivery, deliver, fan_out
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +70,22 @@ class Pipeline:
         self._ctx_lock = asyncio.Lock()
         self._faust_topics: dict[str, faust.TopicT] = {}
         self.runners: dict[str, StageRunner] = {}
+        self._webhooks: WebhookContext | None = None
         for stage in STAGES:
             self._register(stage)
+        self._register_webhooks()
 
     def input_topics(self) -> list[str]:
         """Every topic the worker consumes."""
-        return [
+        stage_topics = [
             t
             for stage in STAGES
             for t in (self.topics.stage(stage.name), self.topics.retry(stage.name))
         ]
+        webhook_retries = [
+            self.topics.webhook_retry(i + 1) for i in range(len(self.settings.webhooks.schedule))
+        ]
+        return [*stage_topics, self.topics.public, self.topics.webhook_deliveries, *webhook_retries]
 
     def anchor_offsets(self) -> int:
         """Commit the start of every partition the group has never committed.
@@ -151,8 +160,54 @@ class Pipeline:
             concurrency=CONCURRENCY.get(stage.name, 1),
         )(self._stage_agent(stage))
         self.app.agent(self.topic(self.topics.retry(stage.name)), name=f"retry-{stage.name}")(
-            self._retry_agent(stage.name)
+            self._retry_agent(self.topics.stage(stage.name))
         )
+
+    async def webhook_context(self) -> WebhookContext:
+        ctx = await self.context()
+        if self._webhooks is None:
+            repo = ctx.repo
+
+            async def webhook_url(verification_id: str) -> str | None:
+                row = await repo.get(verification_id)
+                return str(row["webhook_url"]) if row and row.get("webhook_url") else None
+
+            self._webhooks = WebhookContext(
+                settings=self.settings,
+                topics=self.topics,
+                repo=WebhookRepository(repo.pool),
+                send=self.send,
+                http=httpx.AsyncClient(follow_redirects=False),
+                verification_webhook_url=webhook_url,
+            )
+        return self._webhooks
+
+    def _register_webhooks(self) -> None:
+        async def fanout_agent(stream: faust.StreamT[Any]) -> None:
+            ctx = await self.webhook_context()
+            async for event in stream.events():
+                n = await fan_out(ctx, event.message.value or b"")
+                log.info("webhooks: %s deliveries queued for %s", n, event.message.key)
+
+        async def deliver_agent(stream: faust.StreamT[Any]) -> None:
+            ctx = await self.webhook_context()
+            async for event in stream.events():
+                try:
+                    outcome = await deliver(ctx, event.message.value or b"")
+                except Exception as exc:  # a bug or a dead database: park it, keep going
+                    log.exception("webhook delivery %s crashed", event.message.key)
+                    await dead_letter_delivery(ctx, event.message.value or b"", exc)
+                    outcome = "dead-lettered (crash)"
+                log.info("webhook delivery %s: %s", event.message.key, outcome)
+
+        self.app.agent(self.topic(self.topics.public), name="webhook-fanout")(fanout_agent)
+        self.app.agent(
+            self.topic(self.topics.webhook_deliveries), name="webhook-deliver", concurrency=8
+        )(deliver_agent)
+        for i in range(len(self.settings.webhooks.schedule)):
+            self.app.agent(
+                self.topic(self.topics.webhook_retry(i + 1)), name=f"webhook-retry-{i + 1}"
+            )(self._retry_agent(self.topics.webhook_deliveries))
 
     def _stage_agent(
         self, stage: Stage
@@ -175,8 +230,10 @@ class Pipeline:
         agent.__name__ = f"stage_{stage.name}"
         return agent
 
-    def _retry_agent(self, stage: str) -> Callable[[faust.StreamT[Any]], Coroutine[Any, Any, None]]:
-        """Holds each message until its not-before time, then puts it back on the stage."""
+    def _retry_agent(
+        self, target: str
+    ) -> Callable[[faust.StreamT[Any]], Coroutine[Any, Any, None]]:
+        """Holds each message until its not-before time, then puts it on ``target``."""
 
         async def agent(stream: faust.StreamT[Any]) -> None:
             async for event in stream.events():
@@ -186,9 +243,9 @@ class Pipeline:
                 delay = not_before - time.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                await self.send(self.topics.stage(stage), msg.key, msg.value or b"", headers)
+                await self.send(target, msg.key, msg.value or b"", headers)
 
-        agent.__name__ = f"retry_{stage}"
+        agent.__name__ = "forward_to_" + target.replace(".", "_").replace("-", "_")
         return agent
 
 

@@ -1,1 +1,6 @@
-pytest_plugins = ["tests.fixtures.services", "tests.fixtures.images", "tests.fixtures.pipeline"]
+pytest_plugins = [
+    "tests.fixtures.services",
+    "tests.fixtures.images",
+    "tests.fixtures.pipeline",
+    "tests.fixtures.receiver",
+]

@@ -57,6 +57,20 @@ class Topics:
         return f"{self.prefix}.public.verifications"
 
     @property
+    def webhook_deliveries(self) -> str:
+        """Webhook deliveries ready to be attempted."""
+        return f"{self.prefix}.webhooks.deliveries"
+
+    def webhook_retry(self, step: int) -> str:
+        """Deliveries waiting for retry ``step`` (one topic per delay, so FIFO = due order)."""
+        return f"{self.prefix}.webhooks.retry.{step}"
+
+    @property
+    def webhook_dead_letter(self) -> str:
+        """Deliveries that failed every retry."""
+        return f"{self.prefix}.webhooks.dlq"
+
+    @property
     def smoke(self) -> str:
         """Topic of the stack's smoke round trip."""
         return f"{self.prefix}.ops.smoke"
@@ -74,6 +88,12 @@ def catalogue(settings: Settings) -> list[TopicSpec]:
             # Dead letters wait for a human: keep them long.
             TopicSpec(t.dead_letter(stage), 1, 90 * DAY_MS),
         ]
+    specs.append(TopicSpec(t.webhook_deliveries, n, 7 * DAY_MS))
+    specs += [
+        TopicSpec(t.webhook_retry(i + 1), n, 7 * DAY_MS)
+        for i in range(len(settings.webhooks.schedule))
+    ]
+    specs.append(TopicSpec(t.webhook_dead_letter, 1, 90 * DAY_MS))
     return specs
 
 
