@@ -113,6 +113,12 @@ install_triton() {
 }
 
 what="${1:-all}"
+# Two installers must not build the same cache entry at once (parallel
+# launchers, a test run beside a shell): one at a time, per cache.
+if [ "$what" != "path" ]; then
+  exec 9>"$CACHE/.install.lock"
+  flock 9
+fi
 case "$what" in
   all)
     # apt steps share dpkg's lock: one after the other. The rest are

@@ -13,7 +13,7 @@ from core.auth import AuthRepository, RateLimiter
 from core.db.pool import open_pool
 from core.db.verifications import VerificationRepository
 from core.events.bus import CompletionWaiter, EventPublisher
-from core.events.topics import Topics
+from core.events.topics import PIPELINE_STAGES, Topics
 from core.inference import TritonGateway
 from core.settings import Settings, get_settings
 from core.storage import ObjectStore
@@ -22,6 +22,7 @@ from ingest.auth import CredentialCache, auth_middleware_factory, token
 from ingest.errors import EXCEPTION_HANDLERS
 from ingest.routes import health, verifications, verify, webhooks
 from ingest.service import VerificationService
+from ingest.ws import StatusFeed, ws
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             )
             await state.waiter.start()
             stack.push_async_callback(state.waiter.stop)
+            state.status_feed = StatusFeed(
+                settings.kafka, Topics(settings.kafka.topic_prefix), list(PIPELINE_STAGES)
+            )
+            await state.status_feed.start()
+            stack.push_async_callback(state.status_feed.stop)
             state.triton = TritonGateway(settings.triton)
             state.auth_repo = AuthRepository(state.pool)
             state.rate_limiter = RateLimiter(state.pool)
@@ -73,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health.live,
             health.ready,
             *webhooks.ROUTES,
+            ws,
         ],
         lifespan=[lifespan],
         middleware=[auth_middleware_factory],
