@@ -149,6 +149,15 @@ class ApiSettings(BaseSettings):
     sync_wait_max_s: float = Field(
         30.0, gt=0, le=30, description="Largest deadline a client may ask for with Prefer: wait=N."
     )
+    shed_max_lag: int = Field(
+        20000,
+        ge=1,
+        description="Submissions waiting for the pipeline above which new ones get 503.",
+    )
+    shed_max_queue_ms: float = Field(
+        5000.0, gt=0, description="Average Triton queue time above which submissions get 503."
+    )
+    shed_check_s: float = Field(2.0, gt=0, description="How often the API re-reads its load.")
 
 
 class PipelineSettings(BaseSettings):

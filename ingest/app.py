@@ -20,6 +20,7 @@ from core.storage import ObjectStore
 from core.telemetry import setup_tracing
 from ingest.auth import CredentialCache, auth_middleware_factory, token
 from ingest.errors import EXCEPTION_HANDLERS
+from ingest.load import LoadMonitor
 from ingest.routes import health, verifications, verify, webhooks
 from ingest.service import VerificationService
 from ingest.ws import StatusFeed, ws
@@ -54,6 +55,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await state.status_feed.start()
             stack.push_async_callback(state.status_feed.stop)
             state.triton = TritonGateway(settings.triton)
+            state.load = LoadMonitor(settings, state.triton)
+            await state.load.start()
+            stack.push_async_callback(state.load.stop)
             state.auth_repo = AuthRepository(state.pool)
             state.rate_limiter = RateLimiter(state.pool)
             state.credential_cache = CredentialCache(settings.auth.key_cache_s)

@@ -63,7 +63,7 @@ def problem(
 def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, DomainError)
     status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 500)
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {"Retry-After": "10" if exc.code == "OVERLOADED" else "5"} if status == 503 else None
     return problem(status, exc.code, exc.title, exc.detail, request.url.path, exc.field, headers)
 
 

@@ -13,7 +13,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 
 from core.domain import Category
-from core.errors import FileTooLarge, InvalidRequest, TooManyFiles
+from core.errors import FileTooLarge, InvalidRequest, ServiceUnavailable, TooManyFiles
 from core.telemetry import current_traceparent, span
 from core.verification_view import location
 from ingest.auth import requires
@@ -74,6 +74,10 @@ async def verify(
     if key is not None and not (1 <= len(key) <= 255):
         raise InvalidRequest("Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key")
     stream = request.stream()
+    overloaded = request.app.state.load.overloaded
+    if overloaded is not None:
+        await _drain(stream)
+        raise ServiceUnavailable(f"overloaded: {overloaded}; retry later", code="OVERLOADED")
     try:
         form = await parse_multipart(
             request.headers.get("content-type", ""),
