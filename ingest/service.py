@@ -251,7 +251,7 @@ class VerificationService:
                 "reference": fields["reference"],
                 "metadata_json": json.dumps(fields["metadata"]),
                 "webhook_url": fields["webhook_url"],
-                "priority": "batch" if wants_async else "interactive",
+                "priority": "interactive",
                 "files": [r.__dict__ for r in records],
             },
         )

@@ -33,7 +33,7 @@ from litestar.exceptions import WebSocketDisconnect
 
 from core.auth import AuthenticationFailed, Principal
 from core.events import avro
-from core.events.topics import Topics
+from core.events.topics import LANES, Topics
 from core.settings import KafkaSettings
 from ingest.auth import authenticate
 
@@ -91,7 +91,7 @@ class StatusFeed:
     def __init__(self, settings: KafkaSettings, topics: Topics, stages: list[str]) -> None:
         self.settings = settings
         self.topics = topics
-        self.names = [topics.stage(s) for s in stages] + [topics.public]
+        self.names = [topics.stage(s, lane) for s in stages for lane in LANES] + [topics.public]
         self.boot = uuid.uuid4().hex[:8]
         self.seq = 0
         self.buffers: dict[str, deque[dict[str, Any]]] = defaultdict(lambda: deque(maxlen=BUFFER))

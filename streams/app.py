@@ -21,12 +21,12 @@ from confluent_kafka import Consumer, TopicPartition
 from core.db.pool import open_pool
 from core.db.verifications import VerificationRepository
 from core.db.webhooks import WebhookRepository
-from core.events.topics import Topics
+from core.events.topics import LANES, Topics
 from core.inference import TritonGateway
 from core.settings import Settings
 from core.storage import ObjectStore
 from core.telemetry import setup_tracing
-from streams.runtime import NOT_BEFORE_HEADER, Stage, StageContext, StageRunner
+from streams.runtime import LANE_HEADER, NOT_BEFORE_HEADER, Stage, StageContext, StageRunner
 from streams.stages.decision import DecisionStage
 from streams.stages.intake import IntakeStage
 from streams.stages.quality import QualityStage
@@ -80,7 +80,10 @@ class Pipeline:
         stage_topics = [
             t
             for stage in STAGES
-            for t in (self.topics.stage(stage.name), self.topics.retry(stage.name))
+            for t in (
+                *(self.topics.stage(stage.name, lane) for lane in LANES),
+                self.topics.retry(stage.name),
+            )
         ]
         webhook_retries = [
             self.topics.webhook_retry(i + 1) for i in range(len(self.settings.webhooks.schedule))
@@ -154,13 +157,15 @@ class Pipeline:
             return self._ctx
 
     def _register(self, stage: Stage) -> None:
-        self.app.agent(
-            self.topic(self.topics.stage(stage.name)),
-            name=f"stage-{stage.name}",
-            concurrency=CONCURRENCY.get(stage.name, 1),
-        )(self._stage_agent(stage))
+        for lane in LANES:
+            # The batch lane gets one slot per worker; interactive traffic the rest.
+            self.app.agent(
+                self.topic(self.topics.stage(stage.name, lane)),
+                name=f"stage-{stage.name}-{lane}",
+                concurrency=CONCURRENCY.get(stage.name, 1) if lane == "interactive" else 1,
+            )(self._stage_agent(stage))
         self.app.agent(self.topic(self.topics.retry(stage.name)), name=f"retry-{stage.name}")(
-            self._retry_agent(self.topics.stage(stage.name))
+            self._retry_agent(self.topics.stage(stage.name), by_lane=stage.name)
         )
 
     async def webhook_context(self) -> WebhookContext:
@@ -231,9 +236,10 @@ class Pipeline:
         return agent
 
     def _retry_agent(
-        self, target: str
+        self, target: str, by_lane: str | None = None
     ) -> Callable[[faust.StreamT[Any]], Coroutine[Any, Any, None]]:
-        """Holds each message until its not-before time, then puts it on ``target``."""
+        """Holds each message until its not-before time, then puts it on ``target``
+        (for a stage, on the lane topic its ``x-botskyc-lane`` header names)."""
 
         async def agent(stream: faust.StreamT[Any]) -> None:
             async for event in stream.events():
@@ -243,7 +249,13 @@ class Pipeline:
                 delay = not_before - time.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                await self.send(target, msg.key, msg.value or b"", headers)
+                destination = target
+                if by_lane is not None:
+                    lane = headers.get(LANE_HEADER, b"interactive").decode()
+                    destination = self.topics.stage(
+                        by_lane, lane if lane in LANES else "interactive"
+                    )
+                await self.send(destination, msg.key, msg.value or b"", headers)
 
         agent.__name__ = "forward_to_" + target.replace(".", "_").replace("-", "_")
         return agent

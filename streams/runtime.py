@@ -41,6 +41,7 @@ from streams.errors import is_transient
 
 ATTEMPT_HEADER = "x-botskyc-attempt"
 NOT_BEFORE_HEADER = "x-botskyc-not-before"
+LANE_HEADER = "x-botskyc-lane"
 ERROR_HEADER = "x-botskyc-last-error"
 
 Send = Callable[[str, bytes | None, bytes, dict[str, bytes]], Awaitable[None]]
@@ -90,6 +91,21 @@ class Stage(Protocol):
     async def process(self, ctx: StageContext, record: dict[str, Any]) -> StageOutput:
         """Do the stage's work for one verification. Raise to fail it (see retries)."""
         ...
+
+
+def lane_of(record: dict[str, Any]) -> str:
+    """The priority lane of a decoded submission or stage event."""
+    priority = record.get("priority")
+    if priority is None and "submission_json" in record:
+        priority = json.loads(record["submission_json"]).get("priority")
+    return "batch" if priority == "batch" else "interactive"
+
+
+def lane_of_bytes(value: bytes) -> str:
+    try:
+        return lane_of(avro.decode(value)[1])
+    except avro.SchemaError:
+        return "interactive"
 
 
 def next_stage(stage: str) -> str | None:
@@ -177,7 +193,10 @@ class StageRunner:
             return
         event = self._next_event(record, out, duration_ms, following)
         await self.ctx.send(
-            self.ctx.topics.stage(following), vid.encode(), avro.encode("stage_event", event), {}
+            self.ctx.topics.stage(following, lane_of(record)),
+            vid.encode(),
+            avro.encode("stage_event", event),
+            {},
         )
 
     def _next_event(
@@ -213,6 +232,7 @@ class StageRunner:
         pipe = self.ctx.settings.pipeline
         delay = retry_delay_s(attempt, pipe.retry_initial_s, pipe.retry_max_s)
         headers = {
+            LANE_HEADER: lane_of_bytes(value).encode(),
             ATTEMPT_HEADER: str(attempt).encode(),
             NOT_BEFORE_HEADER: str(time.time() + delay).encode(),
             ERROR_HEADER: f"{type(exc).__name__}: {exc}"[:500].encode(),

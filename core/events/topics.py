@@ -18,6 +18,7 @@ DAY_MS = 24 * 3600 * 1000
 # The pipeline's stages in order. Each stage consumes its own topic and
 # produces to the next one's; later features insert stages into this list.
 PIPELINE_STAGES: tuple[str, ...] = ("intake", "quality", "decision")
+LANES: tuple[str, ...] = ("interactive", "batch")
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,14 @@ class Topics:
 
     prefix: str
 
-    def stage(self, stage: str) -> str:
-        """Input topic of a pipeline stage."""
-        return f"{self.prefix}.stage.{stage}"
+    def stage(self, stage: str, lane: str = "interactive") -> str:
+        """Input topic of a pipeline stage, in a priority lane (``interactive`` or ``batch``).
+
+        Batch work has topics of its own, consumed with less concurrency, so that
+        a large batch never queues in front of interactive verifications.
+        """
+        base = f"{self.prefix}.stage.{stage}"
+        return base if lane == "interactive" else f"{base}.{lane}"
 
     def retry(self, stage: str) -> str:
         """Delayed-retry topic of a stage."""
@@ -84,6 +90,7 @@ def catalogue(settings: Settings) -> list[TopicSpec]:
     for stage in PIPELINE_STAGES:
         specs += [
             TopicSpec(t.stage(stage), n, 7 * DAY_MS),
+            TopicSpec(t.stage(stage, "batch"), n, 7 * DAY_MS),
             TopicSpec(t.retry(stage), n, 7 * DAY_MS),
             # Dead letters wait for a human: keep them long.
             TopicSpec(t.dead_letter(stage), 1, 90 * DAY_MS),
