@@ -149,6 +149,8 @@ class ApiSettings(BaseSettings):
     sync_wait_max_s: float = Field(
         30.0, gt=0, le=30, description="Largest deadline a client may ask for with Prefer: wait=N."
     )
+    max_batch_items: int = Field(50, ge=1, description="Verifications in one batch request.")
+    max_batch_files: int = Field(100, ge=1, description="Files in one batch request.")
     shed_max_lag: int = Field(
         20000,
         ge=1,

@@ -50,3 +50,28 @@ def render(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("error") is not None:
         body["error"] = row["error"]
     return body
+
+
+def render_batch(batch: dict[str, Any]) -> dict[str, Any]:
+    """The public shape of a batch (``BatchRepository.get`` row with ``counts``)."""
+    counts = {
+        s: int(batch.get("counts", {}).get(s, 0))
+        for s in ("received", "processing", "completed", "failed")
+    }
+    body: dict[str, Any] = {
+        "id": batch["id"],
+        "object": "batch",
+        "status": batch["status"],
+        "totalItems": batch["total"],
+        "counts": counts,
+        "createdAt": _iso(batch["created_at"]),
+        "links": {
+            "self": f"/api/v1/kyc/batches/{batch['id']}",
+            "results": f"/api/v1/kyc/batches/{batch['id']}/results",
+        },
+    }
+    if batch.get("reference") is not None:
+        body["reference"] = batch["reference"]
+    if batch.get("completed_at") is not None:
+        body["completedAt"] = _iso(batch["completed_at"])
+    return body

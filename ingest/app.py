@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -10,6 +11,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
 from core.auth import AuthRepository, RateLimiter
+from core.db.batches import BatchRepository
 from core.db.pool import open_pool
 from core.db.verifications import VerificationRepository
 from core.events.bus import CompletionWaiter, EventPublisher
@@ -19,9 +21,10 @@ from core.settings import Settings, get_settings
 from core.storage import ObjectStore
 from core.telemetry import setup_tracing
 from ingest.auth import CredentialCache, auth_middleware_factory, token
+from ingest.batches import BatchService, relay_submissions
 from ingest.errors import EXCEPTION_HANDLERS
 from ingest.load import LoadMonitor
-from ingest.routes import health, verifications, verify, webhooks
+from ingest.routes import batches, health, verifications, verify, webhooks
 from ingest.service import VerificationService
 from ingest.ws import StatusFeed, ws
 
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             state.auth_repo = AuthRepository(state.pool)
             state.rate_limiter = RateLimiter(state.pool)
             state.credential_cache = CredentialCache(settings.auth.key_cache_s)
+            state.batch_repo = BatchRepository(state.pool)
             state.verification_service = VerificationService(
                 settings,
                 VerificationRepository(state.pool),
@@ -68,6 +72,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 state.publisher,
                 state.waiter,
             )
+            state.batch_service = BatchService(state.verification_service, state.batch_repo)
+            relay = asyncio.create_task(
+                relay_submissions(state.batch_repo, state.verification_service)
+            )
+            stack.callback(relay.cancel)
             yield
 
     api = settings.api
@@ -83,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health.live,
             health.ready,
             *webhooks.ROUTES,
+            *batches.ROUTES,
             ws,
         ],
         lifespan=[lifespan],

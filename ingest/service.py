@@ -83,6 +83,29 @@ class Outcome:
     verification_id: str
 
 
+def submitted_event(v: NewVerification, traceparent: str, priority: str) -> tuple[str, bytes]:
+    """(event id, Avro bytes) of the VerificationSubmitted event for ``v``."""
+    event_id = new_id("evt")
+    return event_id, avro.encode(
+        "verification_submitted",
+        {
+            "event_id": event_id,
+            "verification_id": v.id,
+            "organisation_id": v.organisation_id,
+            "schema_version": 1,
+            "occurred_at": int(time.time() * 1000),
+            "traceparent": traceparent,
+            "requested_type": v.requested_type,
+            "verification_type": v.verification_type,
+            "reference": v.reference,
+            "metadata_json": json.dumps(v.metadata),
+            "webhook_url": v.webhook_url,
+            "priority": priority,
+            "files": [r.__dict__ for r in v.files],
+        },
+    )
+
+
 def _accepted_body(verification_id: str) -> dict[str, Any]:
     return {
         "id": verification_id,
@@ -135,19 +158,28 @@ class VerificationService:
             url = urlparse(webhook)
             if url.scheme not in ("http", "https") or not url.netloc or len(webhook) > 2048:
                 raise InvalidRequest("webhookUrl must be an http(s) URL", field="webhookUrl")
-            try:
-                check_destination(webhook, allow_private=self.settings.webhooks.allow_private)
-            except UnsafeDestination as exc:
-                raise InvalidRequest(
-                    str(exc), field="webhookUrl", code="WEBHOOK_URL_NOT_ALLOWED"
-                ) from None
+            self.check_webhook_url(webhook)
         return {"reference": reference, "metadata": metadata, "webhook_url": webhook}
 
-    def _inspect(self, files: list[UploadedFile]) -> list[str]:
+    def check_webhook_url(self, url: str) -> None:
+        """Raises InvalidRequest (WEBHOOK_URL_NOT_ALLOWED) for an unsafe destination."""
+        try:
+            check_destination(url, allow_private=self.settings.webhooks.allow_private)
+        except UnsafeDestination as exc:
+            raise InvalidRequest(
+                str(exc), field="webhookUrl", code="WEBHOOK_URL_NOT_ALLOWED"
+            ) from None
+
+    def inspect(self, files: list[UploadedFile]) -> list[str]:
+        """Media types of uploads, after the cheap checks (blocking).
+
+        Raises:
+            InvalidDocument, UnsupportedMediaType: the first file that fails.
+        """
         api = self.settings.api
         types = []
         for f in files:
-            name = f"{f.field}[{f.index}]" if f.field == "documents" else f.field
+            name = f.field if f.field == "selfie" else f"{f.field}[{f.index}]"
             if f.size == 0:
                 raise InvalidDocument("file is empty", field=name, code="EMPTY_FILE")
             info = inspect_file(
@@ -187,7 +219,7 @@ class VerificationService:
         files = [f for f in form.files if f.field == "documents"] + [
             f for f in form.files if f.field == "selfie"
         ]
-        media_types = await asyncio.to_thread(self._inspect, files)
+        media_types = await asyncio.to_thread(self.inspect, files)
         request_hash = form.content_hash(category.value)
 
         if idempotency_key is not None:
@@ -205,10 +237,10 @@ class VerificationService:
         stored: list[str] = []
         try:
             await asyncio.gather(
-                *(self._store(f, r, stored) for f, r in zip(files, records, strict=True))
+                *(self.put_file(f, r, stored) for f, r in zip(files, records, strict=True))
             )
         except Exception as exc:
-            await self._delete_objects(stored)
+            await self.delete_objects(stored)
             raise ServiceUnavailable(f"object storage unavailable: {type(exc).__name__}") from exc
 
         new = NewVerification(
@@ -226,10 +258,10 @@ class VerificationService:
                 new, (idempotency_key, request_hash) if idempotency_key else None
             )
         except Exception as exc:
-            await self._delete_objects(stored)
+            await self.delete_objects(stored)
             raise ServiceUnavailable(f"database unavailable: {type(exc).__name__}") from exc
         if existing is not None:  # lost a race on the same Idempotency-Key
-            await self._delete_objects(stored)
+            await self.delete_objects(stored)
             return await self._replay(existing, request_hash)
 
         wants_async = prefer.respond_async or fields["webhook_url"] is not None
@@ -237,31 +269,14 @@ class VerificationService:
             prefer.wait_s if prefer.wait_s is not None else self.settings.api.sync_wait_s
         )
         fut = None if wants_async else self.waiter.register(vid)
-        event = avro.encode(
-            "verification_submitted",
-            {
-                "event_id": new_id("evt"),
-                "verification_id": vid,
-                "organisation_id": organisation_id,
-                "schema_version": 1,
-                "occurred_at": int(time.time() * 1000),
-                "traceparent": traceparent,
-                "requested_type": category.value,
-                "verification_type": category.verification_type,
-                "reference": fields["reference"],
-                "metadata_json": json.dumps(fields["metadata"]),
-                "webhook_url": fields["webhook_url"],
-                "priority": "interactive",
-                "files": [r.__dict__ for r in records],
-            },
-        )
+        _, event = submitted_event(new, traceparent, "interactive")
         try:
             await self.publisher.publish(self.topics.stage("intake"), vid, event)
         except ServiceUnavailable:
             if fut is not None:
                 self.waiter.forget(vid, fut)
             await self.repo.delete(vid)
-            await self._delete_objects(stored)
+            await self.delete_objects(stored)
             raise
 
         outcome = Outcome(202, _accepted_body(vid), vid)
@@ -302,14 +317,16 @@ class VerificationService:
         # The first request is still in flight: point at the same verification.
         return Outcome(202, _accepted_body(seen.verification_id), seen.verification_id)
 
-    async def _store(self, f: UploadedFile, r: FileRecord, stored: list[str]) -> None:
+    async def put_file(self, f: UploadedFile, r: FileRecord, stored: list[str]) -> None:
+        """Upload one file under its record's key; append the key to ``stored``."""
         f.spool.seek(0)
         await asyncio.to_thread(
             self.store.put_stream, r.object_key, f.spool, r.size_bytes, r.media_type
         )
         stored.append(r.object_key)
 
-    async def _delete_objects(self, keys: list[str]) -> None:
+    async def delete_objects(self, keys: list[str]) -> None:
+        """Best-effort removal of objects stored for a request that was not accepted."""
         for key in keys:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.store.delete, key)

@@ -30,7 +30,13 @@ from streams.runtime import LANE_HEADER, NOT_BEFORE_HEADER, Stage, StageContext,
 from streams.stages.decision import DecisionStage
 from streams.stages.intake import IntakeStage
 from streams.stages.quality import QualityStage
-from streams.webhooks import WebhookContext, dead_letter_delivery, deliver, fan_out
+from streams.webhooks import (
+    WebhookContext,
+    dead_letter_delivery,
+    deliver,
+    fan_out,
+    fan_out_batch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +94,13 @@ class Pipeline:
         webhook_retries = [
             self.topics.webhook_retry(i + 1) for i in range(len(self.settings.webhooks.schedule))
         ]
-        return [*stage_topics, self.topics.public, self.topics.webhook_deliveries, *webhook_retries]
+        return [
+            *stage_topics,
+            self.topics.public,
+            self.topics.public_batches,
+            self.topics.webhook_deliveries,
+            *webhook_retries,
+        ]
 
     def anchor_offsets(self) -> int:
         """Commit the start of every partition the group has never committed.
@@ -205,7 +217,16 @@ class Pipeline:
                     outcome = "dead-lettered (crash)"
                 log.info("webhook delivery %s: %s", event.message.key, outcome)
 
+        async def batch_fanout_agent(stream: faust.StreamT[Any]) -> None:
+            ctx = await self.webhook_context()
+            async for event in stream.events():
+                n = await fan_out_batch(ctx, event.message.value or b"")
+                log.info("webhooks: %s batch deliveries queued for %s", n, event.message.key)
+
         self.app.agent(self.topic(self.topics.public), name="webhook-fanout")(fanout_agent)
+        self.app.agent(self.topic(self.topics.public_batches), name="webhook-batch-fanout")(
+            batch_fanout_agent
+        )
         self.app.agent(
             self.topic(self.topics.webhook_deliveries), name="webhook-deliver", concurrency=8
         )(deliver_agent)

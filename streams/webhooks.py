@@ -83,6 +83,27 @@ async def fan_out(ctx: WebhookContext, value: bytes) -> int:
     return count
 
 
+async def fan_out_batch(ctx: WebhookContext, value: bytes) -> int:
+    """Queue the ``batch.completed`` deliveries of one finished batch."""
+    try:
+        _, finished = avro.decode(value, "batch_finished")
+    except avro.SchemaError:
+        return 0
+    org = finished["organisation_id"]
+    body = build_body("batch.completed", json.loads(finished["body_json"]))
+    count = 0
+    for target in await ctx.repo.targets(org, "batch.completed", finished.get("webhook_url")):
+        rec = delivery_record(org, target, finished["event_id"], "batch.completed", body)
+        await ctx.send(
+            ctx.topics.webhook_deliveries,
+            (target.subscription_id or org).encode(),
+            avro.encode("webhook_delivery", rec),
+            {},
+        )
+        count += 1
+    return count
+
+
 async def deliver(ctx: WebhookContext, value: bytes) -> str:
     """One attempt (with a quick in-process retry on transport errors). Never raises."""
     try:

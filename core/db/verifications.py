@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,7 @@ class NewVerification:
     metadata: dict[str, Any]
     webhook_url: str | None
     files: list[FileRecord]
+    batch_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,46 +95,53 @@ class VerificationRepository:
                 )
                 if await cur.fetchone() is None:
                     return await self._idempotency(conn, v.organisation_id, key)
-            await conn.execute(
-                "INSERT INTO verifications (id, organisation_id, requested_type,"
-                " verification_type, status, reference, metadata, webhook_url, total_files)"
-                " VALUES (%s, %s, %s, %s, 'received', %s, %s, %s, %s)",
-                (
-                    v.id,
-                    v.organisation_id,
-                    v.requested_type,
-                    v.verification_type,
-                    v.reference,
-                    Jsonb(v.metadata),
-                    v.webhook_url,
-                    len(v.files),
-                ),
-            )
-            async with conn.cursor() as cur:
-                await cur.executemany(
-                    "INSERT INTO verification_files (verification_id, position, role, object_key,"
-                    " sha256, size_bytes, media_type, filename)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (
-                            v.id,
-                            f.position,
-                            f.role,
-                            f.object_key,
-                            f.sha256,
-                            f.size_bytes,
-                            f.media_type,
-                            f.filename,
-                        )
-                        for f in v.files
-                    ],
-                )
-            await conn.execute(
-                "INSERT INTO verification_transitions (verification_id, from_status, to_status,"
-                " stage) VALUES (%s, NULL, 'received', 'ingest')",
-                (v.id,),
-            )
+            await self.insert(conn, v)
         return None
+
+    @staticmethod
+    async def insert(conn: Any, v: NewVerification) -> None:
+        """Rows of a new verification (its files and first transition), inside the caller's
+        transaction."""
+        await conn.execute(
+            "INSERT INTO verifications (id, organisation_id, requested_type,"
+            " verification_type, status, reference, metadata, webhook_url, total_files,"
+            " batch_id) VALUES (%s, %s, %s, %s, 'received', %s, %s, %s, %s, %s)",
+            (
+                v.id,
+                v.organisation_id,
+                v.requested_type,
+                v.verification_type,
+                v.reference,
+                Jsonb(v.metadata),
+                v.webhook_url,
+                len(v.files),
+                v.batch_id,
+            ),
+        )
+        async with conn.cursor() as cur:
+            await cur.executemany(
+                "INSERT INTO verification_files (verification_id, position, role, object_key,"
+                " sha256, size_bytes, media_type, filename)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        v.id,
+                        f.position,
+                        f.role,
+                        f.object_key,
+                        f.sha256,
+                        f.size_bytes,
+                        f.media_type,
+                        f.filename,
+                    )
+                    for f in v.files
+                ],
+            )
+        await conn.execute(
+            "INSERT INTO verification_transitions (verification_id, from_status, to_status,"
+            " stage) VALUES (%s, NULL, 'received', 'ingest')",
+            (v.id,),
+        )
 
     async def delete(self, verification_id: str) -> None:
         """Remove a verification that could not be handed to the pipeline."""
@@ -279,11 +288,14 @@ class VerificationRepository:
         metrics: dict[str, Any],
         error: dict[str, Any] | None,
         event: OutboxEvent,
+        batch_event: Callable[[dict[str, Any]], OutboxEvent] | None = None,
     ) -> bool:
         """Move to a terminal status and queue the public event, in one transaction.
 
         Returns False (and writes nothing) when the verification already ended:
-        the caller then only publishes what the outbox still holds.
+        the caller then only publishes what the outbox still holds. When this was
+        the last unfinished verification of its batch, the batch is closed in the
+        same transaction and ``batch_event(batch)`` is queued too.
         """
         assert status.terminal
         async with self.pool.connection() as conn, conn.transaction():
@@ -312,12 +324,48 @@ class VerificationRepository:
                 " stage) VALUES (%s, %s, %s, %s)",
                 (verification_id, row["status"], status.value, stage),
             )
-            await conn.execute(
-                "INSERT INTO outbox (event_id, verification_id, topic, key, payload)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
-                (event.event_id, verification_id, event.topic, event.key, event.payload),
-            )
+            outbox = [event]
+            if batch_event is not None:
+                batch = await self._close_batch_if_done(conn, verification_id)
+                if batch is not None:
+                    outbox.append(batch_event(batch))
+            for e in outbox:
+                await conn.execute(
+                    "INSERT INTO outbox (event_id, verification_id, topic, key, payload)"
+                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
+                    (e.event_id, verification_id, e.topic, e.key, e.payload),
+                )
             return True
+
+    @staticmethod
+    async def _close_batch_if_done(conn: Any, verification_id: str) -> dict[str, Any] | None:
+        # Lock the batch row: of two last verifications finishing at once, the
+        # second waits, then sees the first as finished; exactly one closes it.
+        cur = await conn.execute(
+            "SELECT b.* FROM batches b JOIN verifications v ON v.batch_id = b.id"
+            " WHERE v.id = %s FOR UPDATE OF b",
+            (verification_id,),
+        )
+        batch = await cur.fetchone()
+        if batch is None or batch["status"] != "processing":
+            return None
+        cur = await conn.execute(
+            "SELECT count(*) FILTER (WHERE status = 'completed') AS completed,"
+            " count(*) FILTER (WHERE status = 'failed') AS failed,"
+            " count(*) FILTER (WHERE status NOT IN ('completed', 'failed')) AS pending"
+            " FROM verifications WHERE batch_id = %s",
+            (batch["id"],),
+        )
+        counts = await cur.fetchone()
+        if counts is None or counts["pending"] > 0:
+            return None
+        cur = await conn.execute(
+            "UPDATE batches SET status = 'completed', completed_at = now() WHERE id = %s"
+            " RETURNING *",
+            (batch["id"],),
+        )
+        closed = await cur.fetchone()
+        return dict(closed) | {"completed": counts["completed"], "failed": counts["failed"]}
 
     async def unpublished(self, verification_id: str | None = None) -> list[OutboxEvent]:
         """Outbox events not yet published (for one verification, or all)."""

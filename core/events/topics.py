@@ -63,6 +63,11 @@ class Topics:
         return f"{self.prefix}.public.verifications"
 
     @property
+    def public_batches(self) -> str:
+        """Public topic of finished batches (``batch.completed``)."""
+        return f"{self.prefix}.public.batches"
+
+    @property
     def webhook_deliveries(self) -> str:
         """Webhook deliveries ready to be attempted."""
         return f"{self.prefix}.webhooks.deliveries"
@@ -86,7 +91,11 @@ def catalogue(settings: Settings) -> list[TopicSpec]:
     """Every topic of the project, as it must exist on the broker."""
     t = Topics(settings.kafka.topic_prefix)
     n = settings.kafka.default_partitions
-    specs = [TopicSpec(t.public, n, 30 * DAY_MS), TopicSpec(t.smoke, 1, DAY_MS)]
+    specs = [
+        TopicSpec(t.public, n, 30 * DAY_MS),
+        TopicSpec(t.public_batches, n, 30 * DAY_MS),
+        TopicSpec(t.smoke, 1, DAY_MS),
+    ]
     for stage in PIPELINE_STAGES:
         specs += [
             TopicSpec(t.stage(stage), n, 7 * DAY_MS),

@@ -22,7 +22,7 @@ from core.db.verifications import OutboxEvent
 from core.domain import Decision, Status
 from core.events import avro
 from core.telemetry import current_traceparent
-from core.verification_view import render
+from core.verification_view import render, render_batch
 from streams.runtime import StageContext, StageOutput, to_json
 from streams.stages.quality import BLOCKING_ISSUES
 
@@ -124,6 +124,29 @@ def finished_event_id(verification_id: str) -> str:
     return f"evt_fin_{verification_id.removeprefix('ver_')}"
 
 
+def batch_finished_event(ctx: StageContext, batch: dict[str, Any]) -> OutboxEvent:
+    """The ``batch.completed`` event of a batch that just closed."""
+    counts = {"completed": batch["completed"], "failed": batch["failed"]}
+    body = render_batch(batch | {"counts": counts})
+    event_id = f"evt_bat_{batch['id'].removeprefix('bat_')}"
+    payload = avro.encode(
+        "batch_finished",
+        {
+            "event_id": event_id,
+            "event_type": "batch.completed",
+            "batch_id": batch["id"],
+            "organisation_id": batch["organisation_id"],
+            "occurred_at": int(time.time() * 1000),
+            "total": batch["total"],
+            "completed": batch["completed"],
+            "failed": batch["failed"],
+            "webhook_url": batch.get("webhook_url"),
+            "body_json": to_json(body),
+        },
+    )
+    return OutboxEvent(event_id, ctx.topics.public_batches, batch["id"].encode(), payload)
+
+
 class DecisionStage:
     """Adapter: final state + outbox in one transaction, then publish."""
 
@@ -192,6 +215,9 @@ class DecisionStage:
             metrics=metrics,
             error=verdict.error,
             event=OutboxEvent(finished_event_id(vid), topic, vid.encode(), payload),
+            batch_event=(lambda batch: batch_finished_event(ctx, batch))
+            if row.get("batch_id")
+            else None,
         )
         # Publish whatever the outbox holds for this verification: the event
         # just written, or one a killed worker wrote but never sent.
