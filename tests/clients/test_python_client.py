@@ -36,6 +36,24 @@ def test_submit_sync_async_and_list(harness: Harness) -> None:
     assert err.value.field == "documents[0]"
 
 
+def test_batches(harness: Harness) -> None:
+    with BotsKYC(harness.base_url, api_key=harness.api_key) as kyc:
+        batch = kyc.submit_batch(
+            [
+                {"type": "identity", "reference": "b1", "documents": ["x.jpg"]},
+                {"type": "address", "reference": "b2", "documents": ["x.jpg"]},
+            ],
+            {"x.jpg": GOOD},
+            reference="sdk-batch",
+        )
+        deadline = time.monotonic() + 60
+        while kyc.batch(batch["id"])["status"] != "completed" and time.monotonic() < deadline:
+            time.sleep(0.3)
+        results = kyc.batch_results(batch["id"])
+    assert sorted(r["reference"] for r in results) == ["b1", "b2"]
+    assert all(r["status"] == "completed" for r in results)
+
+
 def test_oauth_client_credentials(harness: Harness) -> None:
     async def make_client() -> tuple[str, str]:
         pool = await open_pool(harness.settings.postgres)

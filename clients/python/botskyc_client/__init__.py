@@ -200,6 +200,44 @@ class BotsKYC:
                 return
             params["cursor"] = page["nextCursor"]
 
+    # ---- batches ----------------------------------------------------------------
+    def submit_batch(
+        self,
+        items: Sequence[Mapping[str, Any]],
+        files: Mapping[str, bytes | str | Path],
+        *,
+        reference: str | None = None,
+        webhook_url: str | None = None,
+    ) -> dict[str, Any]:
+        """Many verifications at once. ``items`` name their files, e.g.
+        ``{"type": "identity", "reference": "c1", "documents": ["c1-front.jpg"]}``;
+        ``files`` maps those names to bytes or paths. Accepted whole or refused whole."""
+        manifest: dict[str, Any] = {"items": list(items)}
+        if reference is not None:
+            manifest["reference"] = reference
+        if webhook_url is not None:
+            manifest["webhookUrl"] = webhook_url
+        parts = [
+            ("files", (name, data if isinstance(data, bytes) else Path(data).read_bytes()))
+            for name, data in files.items()
+        ]
+        out: dict[str, Any] = self._request(
+            "POST",
+            "/api/v1/kyc/batches",
+            data={"manifest": json.dumps(manifest)},
+            files=parts,
+        ).json()
+        return out
+
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._request("GET", f"/api/v1/kyc/batches/{batch_id}").json()
+        return out
+
+    def batch_results(self, batch_id: str) -> list[dict[str, Any]]:
+        """Every verification of the batch (from the JSON Lines download)."""
+        text = self._request("GET", f"/api/v1/kyc/batches/{batch_id}/results").text
+        return [json.loads(line) for line in text.splitlines() if line]
+
     # ---- webhooks -------------------------------------------------------------
     def create_webhook(
         self, url: str, event_types: Sequence[str] | None = None, description: str | None = None
