@@ -1,4 +1,4 @@
-"""Webhook delivery latency: from the verification's completion to the receiver.
+"""Webhook delivery and WebSocket fan-out latency.
 
     make down && BOTSKYC_WEBHOOK_ALLOW_PRIVATE=true make up
     .venv/bin/python -m benchmarks.webhooks [--count 100]
@@ -8,11 +8,14 @@ are submitted one after another (asynchronous flow) and, for each delivery, the
 receiver's clock minus the verification's ``completedAt`` (set by the decision
 stage just before it publishes the completion event) is the latency. Loopback
 delivery requires ``BOTSKYC_WEBHOOK_ALLOW_PRIVATE=true`` in the worker and API.
+A WebSocket client subscribed to the organisation measures, for each
+``completed`` status, its arrival minus the completion event's broker timestamp.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import threading
 import time
@@ -21,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import websockets
 
 from benchmarks.common import machine, percentile
 from benchmarks.ingest import jpeg_of_about
@@ -55,6 +59,26 @@ def main() -> None:
     _, key = provision(settings, "webhook benchmark", plan="unmetered")
     base = f"http://{settings.api.host}:{settings.api.port}"
     jpeg = jpeg_of_about(100_000)
+    ws_latencies: list[float] = []
+    ws_ready = threading.Event()
+
+    def follow_ws() -> None:
+        async def run() -> None:
+            url = f"ws://{settings.api.host}:{settings.api.port}/ws?access_token={key}"
+            async with websockets.connect(url) as ws:
+                await ws.send(json.dumps({"type": "subscribe", "all": True}))
+                ws_ready.set()
+                while len(ws_latencies) < args.count:
+                    msg = json.loads(await asyncio.wait_for(ws.recv(), 120))
+                    if msg.get("status") == "completed":
+                        at = datetime.fromisoformat(msg["at"].replace("Z", "+00:00"))
+                        ws_latencies.append(1000 * (time.time() - at.timestamp()))
+
+        asyncio.run(run())
+
+    ws_thread = threading.Thread(target=follow_ws, daemon=True)
+    ws_thread.start()
+    ws_ready.wait(10)
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as c:
         resp = c.post(
             "/api/v1/webhooks",
@@ -76,6 +100,7 @@ def main() -> None:
             )
             time.sleep(0.1)
     done.wait(120)
+    ws_thread.join(30)
     server.shutdown()
     print(f"machine: {machine()}")
     print(f"webhook deliveries received: {len(latencies)}/{args.count}")

@@ -24,6 +24,7 @@ import logging
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -153,7 +154,11 @@ class StatusFeed:
                 for msg in messages:
                     found = status_of(tp.topic, self.topics, msg.value or b"")
                     if found is not None:
-                        self.publish(*found)
+                        org, body = found
+                        # When the stage finished: the broker's timestamp of the event.
+                        at = datetime.fromtimestamp(msg.timestamp / 1000, UTC)
+                        body["at"] = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+                        self.publish(org, body)
 
 
 @websocket("/ws")
