@@ -109,6 +109,10 @@ def main() -> None:
         f"p95 {percentile(latencies, 95):.1f} ms, max {max(latencies or [0]):.1f} ms"
     )
     print(
+        f"WebSocket fan-out (completion event → client): {len(ws_latencies)} messages, "
+        f"p50 {percentile(ws_latencies, 50):.1f} ms, p95 {percentile(ws_latencies, 95):.1f} ms"
+    )
+    print(
         "reproduce: make down && BOTSKYC_WEBHOOK_ALLOW_PRIVATE=true make up && "
         ".venv/bin/python -m benchmarks.webhooks"
     )
