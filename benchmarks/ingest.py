@@ -206,8 +206,9 @@ def main() -> None:
     other: dict[int, int] = {}
     auth = {"Authorization": f"Bearer {api_key}"}
     with httpx.Client(base_url=f"http://{host}:{port}", timeout=40, headers=auth) as client:
+        run_seed = int(time.time())  # new images every run: Triton's cache must not answer
         for i in range(args.sync_requests):
-            unique = jpeg_of_about(seed=100 + i)
+            unique = jpeg_of_about(seed=run_seed * 1000 + i)
             t0 = time.perf_counter()
             resp = client.post(
                 path,

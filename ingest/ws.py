@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ from ingest.auth import authenticate
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 20.0
 BUFFER = 1000
+# Messages are decoded only while someone is connected, or was within this
+# window (so that a reconnect can still resume): an idle API pays nothing.
+RESUME_WINDOW_S = 600.0
 
 
 def status_of(topic: str, topics: Topics, value: bytes) -> tuple[str, dict[str, Any]] | None:
@@ -99,6 +103,21 @@ class StatusFeed:
         self.subscribers: set[Subscriber] = set()
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
+        self.last_subscriber_at = float("-inf")
+
+    def add(self, sub: Subscriber) -> None:
+        self.subscribers.add(sub)
+        self.last_subscriber_at = time.monotonic()
+
+    def remove(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+        self.last_subscriber_at = time.monotonic()
+
+    @property
+    def listening(self) -> bool:
+        return bool(self.subscribers) or (
+            time.monotonic() - self.last_subscriber_at < RESUME_WINDOW_S
+        )
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -150,6 +169,8 @@ class StatusFeed:
                 log.warning("status feed: %s", exc)
                 await asyncio.sleep(1)
                 continue
+            if not self.listening:
+                continue  # keep our place at the end of the topics, decode nothing
             for tp, messages in batch.items():
                 for msg in messages:
                     found = status_of(tp.topic, self.topics, msg.value or b"")
@@ -179,7 +200,7 @@ async def ws(socket: WebSocket[Any, Any, Any]) -> None:
         return
     feed: StatusFeed = state.status_feed
     sub = Subscriber(principal.organisation_id)
-    feed.subscribers.add(sub)
+    feed.add(sub)
     last = socket.query_params.get("lastEventId")
     if last:
         missed = feed.since(sub.organisation_id, last)
@@ -227,4 +248,4 @@ async def ws(socket: WebSocket[Any, Any, Any]) -> None:
         return
     finally:
         sender.cancel()
-        feed.subscribers.discard(sub)
+        feed.remove(sub)
