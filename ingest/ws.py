@@ -2,8 +2,9 @@
 
 Authenticate with ``?access_token=<token or API key>`` (browsers cannot set
 headers on a WebSocket) or an ``Authorization`` header. Then send
-``{"type": "subscribe", "verificationId": "ver_…"}``, or ``{"type": "subscribe",
-"all": true}`` for every verification of the organisation; ``unsubscribe``
+``{"type": "subscribe", "verificationId": "ver_…"}``, ``{"type": "subscribe",
+"batchId": "bat_…"}``, or ``{"type": "subscribe", "all": true}`` for every
+verification of the organisation; ``unsubscribe``
 likewise. The server sends ``{"type": "verification.status", "id", "status",
 "stage", "eventId", …}`` as each stage finishes, ``{"type": "ping"}`` every
 ``HEARTBEAT_S`` seconds, and closes with 4401 (unauthenticated) or 4408
@@ -58,14 +59,16 @@ def status_of(topic: str, topics: Topics, value: bytes) -> tuple[str, dict[str, 
             "id": rec["verification_id"],
             "status": "received",
             "stage": "ingest",
+            "batchId": rec.get("batch_id"),
         }
     if name == "stage_event":
         finished = list(rec.get("stage_timings") or {})
-        org = json.loads(rec["submission_json"])["organisation_id"]
-        return org, {
+        submission = json.loads(rec["submission_json"])
+        return submission["organisation_id"], {
             "id": rec["verification_id"],
             "status": "processing",
             "stage": finished[-1] if finished else rec["stage"],
+            "batchId": submission.get("batch_id"),
         }
     if name == "verification_finished":
         return rec["organisation_id"], {
@@ -73,6 +76,7 @@ def status_of(topic: str, topics: Topics, value: bytes) -> tuple[str, dict[str, 
             "status": rec["status"],
             "stage": "decision",
             "decision": rec.get("decision"),
+            "batchId": rec.get("batch_id"),
         }
     return None
 
@@ -85,9 +89,12 @@ class Subscriber:
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(1000))
     everything: bool = False
     ids: set[str] = field(default_factory=set)
+    batches: set[str] = field(default_factory=set)
 
     def wants(self, message: dict[str, Any]) -> bool:
-        return self.everything or message["id"] in self.ids
+        return (
+            self.everything or message["id"] in self.ids or message.get("batchId") in self.batches
+        )
 
 
 class StatusFeed:
@@ -233,16 +240,24 @@ async def ws(socket: WebSocket[Any, Any, Any]) -> None:
                 sub.everything = True
             elif kind == "subscribe" and isinstance(msg.get("verificationId"), str):
                 sub.ids.add(msg["verificationId"])
+            elif kind == "subscribe" and isinstance(msg.get("batchId"), str):
+                sub.batches.add(msg["batchId"])
             elif kind == "unsubscribe":
                 sub.everything = sub.everything and not msg.get("all")
                 sub.ids.discard(str(msg.get("verificationId")))
+                sub.batches.discard(str(msg.get("batchId")))
             elif kind in ("pong", "ping"):
                 continue
             else:
                 await socket.send_json({"type": "error", "detail": "unknown message"})
                 continue
             await socket.send_json(
-                {"type": "subscribed", "all": sub.everything, "verificationIds": sorted(sub.ids)}
+                {
+                    "type": "subscribed",
+                    "all": sub.everything,
+                    "verificationIds": sorted(sub.ids),
+                    "batchIds": sorted(sub.batches),
+                }
             )
     except WebSocketDisconnect:
         return

@@ -202,6 +202,7 @@ class DecisionStage:
                 "status": verdict.status.value,
                 "decision": verdict.decision.value if verdict.decision else None,
                 "processing_time_ms": processing_ms,
+                "batch_id": row.get("batch_id"),
                 "body_json": to_json(body),
             },
         )

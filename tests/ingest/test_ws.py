@@ -83,3 +83,35 @@ async def test_unauthenticated_or_other_organisation(harness: Harness) -> None:
         async with websockets.connect(ws_url(harness, access_token="bk_bad_bad")) as ws:
             await ws.recv()
     assert err.value.rcvd is not None and err.value.rcvd.code == 4401
+
+
+async def test_subscription_to_a_batch(harness: Harness) -> None:
+    async with websockets.connect(ws_url(harness, access_token=harness.api_key)) as ws:
+        async with httpx.AsyncClient(
+            base_url=harness.base_url, headers={"Authorization": f"Bearer {harness.api_key}"}
+        ) as c:
+            manifest = {
+                "items": [
+                    {"type": "identity", "documents": ["a.jpg"]},
+                    {"type": "address", "documents": ["a.jpg"]},
+                ]
+            }
+            # Subscribe before the batch exists would need its id: submit, then subscribe
+            # quickly; the pipeline's first stage takes longer than the round trip.
+            resp = await c.post(
+                "/api/v1/kyc/batches",
+                data={"manifest": json.dumps(manifest)},
+                files=[("files", ("a.jpg", GOOD, "image/jpeg"))],
+            )
+        batch = resp.json()
+        await ws.send(json.dumps({"type": "subscribe", "batchId": batch["id"]}))
+        assert json.loads(await ws.recv())["batchIds"] == [batch["id"]]
+        done: set[str] = set()
+        async with asyncio.timeout(60):
+            while len(done) < 2:
+                msg = json.loads(await ws.recv())
+                if msg.get("type") == "verification.status":
+                    assert msg["batchId"] == batch["id"]
+                    if msg["status"] == "completed":
+                        done.add(msg["id"])
+    assert done == {v["id"] for v in batch["verifications"]}
