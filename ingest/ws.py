@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from core.auth import AuthenticationFailed, Principal
 from core.events import avro
+from core.events.bus import follow_from_end
 from core.events.topics import LANES, Topics
 from core.settings import KafkaSettings
 from ingest.auth import authenticate
@@ -127,20 +128,7 @@ class StatusFeed:
         )
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap_servers,
-            enable_auto_commit=False,
-            group_id=None,
-        )
-        await self._consumer.start()
-        cluster = await self._consumer._client.fetch_all_metadata()
-        tps = [
-            TopicPartition(t, p)
-            for t in self.names
-            for p in sorted(cluster.partitions_for_topic(t) or [])
-        ]
-        self._consumer.assign(tps)
-        await self._consumer.seek_to_end(*tps)
+        self._consumer = await follow_from_end(self.settings, self.names)
         self._task = asyncio.create_task(self._run(), name="status-feed")
 
     async def stop(self) -> None:

@@ -69,17 +69,9 @@ async def fan_out(ctx: WebhookContext, value: bytes) -> int:
     for event_type in events_for(finished):
         msg_id = message_id(finished["event_id"], event_type)
         body = build_body(event_type, data)
-        for target in await ctx.repo.targets(org, event_type, request_url):
-            rec = delivery_record(
-                org, target, msg_id, event_type, body, finished.get("traceparent", "")
-            )
-            await ctx.send(
-                ctx.topics.webhook_deliveries,
-                (target.subscription_id or org).encode(),
-                avro.encode("webhook_delivery", rec),
-                {},
-            )
-            count += 1
+        count += await _queue(
+            ctx, org, msg_id, event_type, body, request_url, finished.get("traceparent", "")
+        )
     return count
 
 
@@ -91,17 +83,31 @@ async def fan_out_batch(ctx: WebhookContext, value: bytes) -> int:
         return 0
     org = finished["organisation_id"]
     body = build_body("batch.completed", json.loads(finished["body_json"]))
-    count = 0
-    for target in await ctx.repo.targets(org, "batch.completed", finished.get("webhook_url")):
-        rec = delivery_record(org, target, finished["event_id"], "batch.completed", body)
+    return await _queue(
+        ctx, org, finished["event_id"], "batch.completed", body, finished.get("webhook_url")
+    )
+
+
+async def _queue(
+    ctx: WebhookContext,
+    org: str,
+    msg_id: str,
+    event_type: str,
+    body: str,
+    request_url: str | None,
+    traceparent: str = "",
+) -> int:
+    """One delivery per target of ``event_type``; returns how many were queued."""
+    targets = await ctx.repo.targets(org, event_type, request_url)
+    for target in targets:
+        rec = delivery_record(org, target, msg_id, event_type, body, traceparent)
         await ctx.send(
             ctx.topics.webhook_deliveries,
             (target.subscription_id or org).encode(),
             avro.encode("webhook_delivery", rec),
             {},
         )
-        count += 1
-    return count
+    return len(targets)
 
 
 async def deliver(ctx: WebhookContext, value: bytes) -> str:

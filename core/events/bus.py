@@ -56,6 +56,31 @@ class EventPublisher:
             raise ServiceUnavailable(f"event bus unavailable: {type(exc).__name__}") from exc
 
 
+async def follow_from_end(settings: KafkaSettings, topics: list[str]) -> AIOKafkaConsumer:
+    """A started consumer on every partition of ``topics``, at their end, with no group.
+
+    For per-process views of a topic (every API process sees every message).
+
+    Raises:
+        ServiceUnavailable: one of the topics does not exist.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    # aiokafka only learns a topic's partitions by subscribing; ask the cluster
+    # directly, since this consumer assigns partitions itself.
+    cluster = await consumer._client.fetch_all_metadata()
+    missing = [t for t in topics if not cluster.partitions_for_topic(t)]
+    if missing:
+        await consumer.stop()
+        raise ServiceUnavailable(f"topic(s) {missing} do not exist")
+    tps = [TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t))]
+    consumer.assign(tps)
+    await consumer.seek_to_end(*tps)
+    return consumer
+
+
 class CompletionWaiter:
     """Follows the public topic and wakes whoever waits for a verification.
 
@@ -72,22 +97,7 @@ class CompletionWaiter:
         self.ready = asyncio.Event()
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap_servers,
-            enable_auto_commit=False,
-            group_id=None,
-        )
-        await self._consumer.start()
-        # aiokafka only learns a topic's partitions by subscribing; ask the
-        # cluster directly, since this consumer assigns partitions itself.
-        cluster = await self._consumer._client.fetch_all_metadata()
-        partitions = cluster.partitions_for_topic(self.topic)
-        if not partitions:
-            await self._consumer.stop()
-            raise ServiceUnavailable(f"topic {self.topic} does not exist")
-        tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
-        self._consumer.assign(tps)
-        await self._consumer.seek_to_end(*tps)
+        self._consumer = await follow_from_end(self.settings, [self.topic])
         self._task = asyncio.create_task(self._run(), name="completion-waiter")
         self.ready.set()
 
