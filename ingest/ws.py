@@ -29,14 +29,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from core.auth import AuthenticationFailed, Principal
 from core.events import avro
-from core.events.bus import follow_from_end
+from core.events.bus import TopicFollower
 from core.events.topics import LANES, Topics
 from core.settings import KafkaSettings
 from ingest.auth import authenticate
@@ -98,19 +96,17 @@ class Subscriber:
         )
 
 
-class StatusFeed:
+class StatusFeed(TopicFollower):
     """Kafka → in-process fan-out to WebSocket subscribers, with a resume buffer."""
 
     def __init__(self, settings: KafkaSettings, topics: Topics, stages: list[str]) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self.topics = topics
         self.names = [topics.stage(s, lane) for s in stages for lane in LANES] + [topics.public]
         self.boot = uuid.uuid4().hex[:8]
         self.seq = 0
         self.buffers: dict[str, deque[dict[str, Any]]] = defaultdict(lambda: deque(maxlen=BUFFER))
         self.subscribers: set[Subscriber] = set()
-        self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
         self.last_subscriber_at = float("-inf")
 
     def add(self, sub: Subscriber) -> None:
@@ -121,23 +117,11 @@ class StatusFeed:
         self.subscribers.discard(sub)
         self.last_subscriber_at = time.monotonic()
 
-    @property
-    def listening(self) -> bool:
+    def active(self) -> bool:
+        # Decode only while someone listens or may resume; keep our place otherwise.
         return bool(self.subscribers) or (
             time.monotonic() - self.last_subscriber_at < RESUME_WINDOW_S
         )
-
-    async def start(self) -> None:
-        self._consumer = await follow_from_end(self.settings, self.names)
-        self._task = asyncio.create_task(self._run(), name="status-feed")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._consumer is not None:
-            await self._consumer.stop()
 
     def publish(self, org: str, body: dict[str, Any]) -> None:
         self.seq += 1
@@ -155,26 +139,14 @@ class StatusFeed:
             return None
         return [m for m in self.buffers[org] if int(m["eventId"].split("-")[1]) > int(seq)]
 
-    async def _run(self) -> None:
-        assert self._consumer is not None
-        while True:
-            try:
-                batch = await self._consumer.getmany(timeout_ms=500)
-            except KafkaError as exc:
-                log.warning("status feed: %s", exc)
-                await asyncio.sleep(1)
-                continue
-            if not self.listening:
-                continue  # keep our place at the end of the topics, decode nothing
-            for tp, messages in batch.items():
-                for msg in messages:
-                    found = status_of(tp.topic, self.topics, msg.value or b"")
-                    if found is not None:
-                        org, body = found
-                        # When the stage finished: the broker's timestamp of the event.
-                        at = datetime.fromtimestamp(msg.timestamp / 1000, UTC)
-                        body["at"] = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-                        self.publish(org, body)
+    def handle(self, topic: str, msg: Any) -> None:
+        found = status_of(topic, self.topics, msg.value or b"")
+        if found is not None:
+            org, body = found
+            # When the stage finished: the broker's timestamp of the event.
+            at = datetime.fromtimestamp(msg.timestamp / 1000, UTC)
+            body["at"] = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            self.publish(org, body)
 
 
 @websocket("/ws")

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -81,25 +82,28 @@ async def follow_from_end(settings: KafkaSettings, topics: list[str]) -> AIOKafk
     return consumer
 
 
-class CompletionWaiter:
-    """Follows the public topic and wakes whoever waits for a verification.
+class TopicFollower:
+    """A per-process view of some topics: read from their end in a background task.
 
-    Every API process reads every partition from the end (no consumer group):
-    completions are small, and any process may hold the waiting request.
+    Subclasses set ``names`` and implement :meth:`handle`; a broker error is
+    logged and the loop goes on (the broker may come back).
     """
 
-    def __init__(self, settings: KafkaSettings, topic: str) -> None:
+    names: list[str]
+
+    def __init__(self, settings: KafkaSettings) -> None:
         self.settings = settings
-        self.topic = topic
-        self._waiters: dict[str, list[asyncio.Future[str]]] = defaultdict(list)
-        self._task: asyncio.Task[None] | None = None
         self._consumer: AIOKafkaConsumer | None = None
-        self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._consumer = await follow_from_end(self.settings, [self.topic])
-        self._task = asyncio.create_task(self._run(), name="completion-waiter")
-        self.ready.set()
+        """Position at the end of every partition, then follow.
+
+        Raises:
+            ServiceUnavailable: a topic does not exist.
+        """
+        self._consumer = await follow_from_end(self.settings, self.names)
+        self._task = asyncio.create_task(self._run(), name=type(self).__name__)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -108,6 +112,47 @@ class CompletionWaiter:
                 await self._task
         if self._consumer is not None:
             await self._consumer.stop()
+
+    def handle(self, topic: str, msg: Any) -> None:
+        """One message (never blocks; must not raise)."""
+        raise NotImplementedError
+
+    def active(self) -> bool:
+        """False to skip handling (the position still advances)."""
+        return True
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        while True:
+            try:
+                batch = await self._consumer.getmany(timeout_ms=500)
+            except KafkaError as exc:
+                log.warning("%s: %s", type(self).__name__, exc)
+                await asyncio.sleep(1)
+                continue
+            if not self.active():
+                continue
+            for tp, messages in batch.items():
+                for msg in messages:
+                    self.handle(tp.topic, msg)
+
+
+class CompletionWaiter(TopicFollower):
+    """Follows the public topic and wakes whoever waits for a verification.
+
+    Every API process reads every partition from the end (no consumer group):
+    completions are small, and any process may hold the waiting request.
+    """
+
+    def __init__(self, settings: KafkaSettings, topic: str) -> None:
+        super().__init__(settings)
+        self.names = [topic]
+        self._waiters: dict[str, list[asyncio.Future[str]]] = defaultdict(list)
+        self.ready = asyncio.Event()
+
+    async def start(self) -> None:
+        await super().start()
+        self.ready.set()
 
     def register(self, verification_id: str) -> asyncio.Future[str]:
         """A future resolved with the event type when the verification finishes."""
@@ -123,27 +168,17 @@ class CompletionWaiter:
             if not waiters:
                 del self._waiters[verification_id]
 
-    async def _run(self) -> None:
-        assert self._consumer is not None
-        while True:
-            try:
-                batch = await self._consumer.getmany(timeout_ms=500)
-            except KafkaError as exc:  # keep following; the broker may come back
-                log.warning("completion waiter: %s", exc)
-                await asyncio.sleep(1)
-                continue
-            for messages in batch.values():
-                for msg in messages:
-                    if msg.key is None:
-                        continue
-                    waiters = self._waiters.pop(msg.key.decode(), None)
-                    if not waiters:
-                        continue
-                    try:
-                        _, event = avro.decode(msg.value or b"", "verification_finished")
-                        kind = str(event["event_type"])
-                    except avro.SchemaError:
-                        kind = "unknown"
-                    for fut in waiters:
-                        if not fut.done():
-                            fut.set_result(kind)
+    def handle(self, topic: str, msg: Any) -> None:
+        if msg.key is None:
+            return
+        waiters = self._waiters.pop(msg.key.decode(), None)
+        if not waiters:
+            return
+        try:
+            _, event = avro.decode(msg.value or b"", "verification_finished")
+            kind = str(event["event_type"])
+        except avro.SchemaError:
+            kind = "unknown"
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(kind)
