@@ -100,6 +100,28 @@ class TritonGateway:
             for r, s in zip(reports, scores, strict=True)
         ]
 
+    def _strings(self, model: str, name: str, values: list[bytes], output: str) -> list[Any]:
+        """One BYTES input row per value; the JSON output row for each, in order."""
+        data = np.array(values, dtype=object).reshape(len(values), 1)
+        inp = httpclient.InferInput(name, list(data.shape), "BYTES")
+        inp.set_data_from_numpy(data)
+        res = self._infer(model, [inp], [output])
+        return [json.loads(bytes(r)) for r in res.as_numpy(output).reshape(-1)]
+
+    def document_ocr(self, images: list[bytes]) -> list[dict[str, Any]]:
+        """``document_ocr``: per encoded image, its lines, page geometry and timings (or error).
+
+        CPU-heavy on the server (about a second per A4 page on 2 cores):
+        callers send a verification's pages in one call and let Triton batch.
+        """
+        return self._strings("document_ocr", "IMAGE", images, "READING")
+
+    def classify_documents(self, texts: list[str]) -> list[dict[str, Any]]:
+        """``document_classifier``: per OCR text, the document type, probability, reason, top 3."""
+        return self._strings(
+            "document_classifier", "TEXT", [t.encode() for t in texts], "PREDICTION"
+        )
+
     def model_stats(self, model: str) -> dict[str, Any]:
         """Triton's inference statistics for a model (counts and cumulative ns)."""
         return dict(self.client.get_inference_statistics(model))

@@ -119,7 +119,14 @@ class TritonSettings(BaseSettings):
     model_repository: Path = Field(
         REPO_ROOT / "triton-repo", description="Model repository served by the local Triton."
     )
-    request_timeout_s: float = Field(10.0, gt=0, description="Timeout of one inference call.")
+    request_timeout_s: float = Field(
+        30.0, gt=0, description="Timeout of one inference call (OCR of a page: about 1 s)."
+    )
+    config_variant: str = Field(
+        "",
+        pattern=r"^[a-z0-9_-]*$",
+        description="Model configuration variant (`gpu` selects `configs/gpu.pbtxt`); empty: CPU.",
+    )
 
     @property
     def http_url(self) -> str:

@@ -2,7 +2,7 @@
 # Installs everything the stack needs that is slow to build, into a cache
 # outside the clone (keyed by version) so that fresh clones reuse it.
 #
-#   infra/install.sh [all|python|minio|kafka|postgres|triton|tools]
+#   infra/install.sh [all|python|minio|kafka|postgres|triton|tools|models]
 #
 # Idempotent: each step writes a stamp when it finished, and is skipped when
 # the stamp is there. A step that fails leaves no stamp and is redone next time.
@@ -96,6 +96,12 @@ install_tools() {
     log "installing docker-compose (for validating docker-compose.yml) from Debian packages"
     apt_install docker-compose
   fi
+  # Fonts the document generator (tools/docgen) renders with; OCR-B for MRZs.
+  if [ ! -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || [ ! -d /usr/share/fonts/truetype/liberation2 ] \
+    || [ ! -d /usr/share/fonts/truetype/freefont ] || [ ! -d /usr/share/fonts/opentype/urw-base35 ]; then
+    log "installing fonts for the document generator from Debian packages"
+    apt_install fonts-ocr-b fonts-liberation2 fonts-freefont-ttf fonts-urw-base35 fonts-dejavu-core
+  fi
 }
 
 install_triton() {
@@ -110,6 +116,37 @@ install_triton() {
     "$venv/bin/python" -c 'import numpy,sys; sys.exit(0 if numpy.__version__.startswith("1.") else "numpy>=2 in the Triton venv")'
     stamp "$venv"
   fi
+}
+
+# Model files that ship through PyPI, and the models we train, linked into
+# triton-repo/ (the links are git-ignored; the files live in the cache).
+rapidocr_dir() { echo "$CACHE/models/rapidocr-onnxruntime-$RAPIDOCR_VERSION"; }
+doctype_dir() {
+  echo "$CACHE/models/doctype-$(cd "$ROOT" && cat models/doctypes.py models/doctype/*.py \
+    $(find tools/docgen -name '*.py' | sort) | sha256sum | cut -c1-12)"
+}
+
+install_models() {
+  local dir; dir="$(rapidocr_dir)"
+  if ! stamp_ok "$dir"; then
+    log "PP-OCRv4 ONNX models from the rapidocr-onnxruntime $RAPIDOCR_VERSION wheel (PyPI)"
+    local tmp; tmp="$(mktemp -d)"
+    "$(project_venv_dir)/bin/pip" download --quiet --no-deps --only-binary :all: \
+      "rapidocr-onnxruntime==$RAPIDOCR_VERSION" -d "$tmp"
+    mkdir -p "$dir"
+    unzip -q -j -o "$tmp"/rapidocr_onnxruntime-*.whl 'rapidocr_onnxruntime/models/*.onnx' -d "$dir"
+    rm -rf "$tmp"
+    stamp "$dir"
+  fi
+  ln -sfn "$dir" "$ROOT/triton-repo/document_ocr/1/ppocr"
+  local clf; clf="$(doctype_dir)"
+  if ! stamp_ok "$clf"; then
+    log "training the document classifier on generated data -> $clf"
+    mkdir -p "$clf"
+    (cd "$ROOT" && PYTHONPATH="$ROOT" "$(project_venv_dir)/bin/python" -m models.doctype.train --out "$clf")
+    stamp "$clf"
+  fi
+  ln -sfn "$clf" "$ROOT/triton-repo/document_classifier/1/weights"
 }
 
 what="${1:-all}"
@@ -130,8 +167,10 @@ case "$what" in
     done
     failed=0
     for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-    [ "$failed" = 0 ] || { log "an install step failed (see above)"; exit 1; } ;;
-  python|minio|kafka|postgres|triton|tools) "install_$what" ;;
+    [ "$failed" = 0 ] || { log "an install step failed (see above)"; exit 1; }
+    # Needs the project venv (pip download, training).
+    install_models ;;
+  python|minio|kafka|postgres|triton|tools|models) "install_$what" ;;
   # Where each cached build lives, for the launchers (one place computes it).
   path)
     case "${2:-}" in
@@ -139,5 +178,5 @@ case "$what" in
       kafka) kafka_dir ;; minio) minio_dir ;;
       *) echo "usage: $0 path python|triton|kafka|minio" >&2; exit 2 ;;
     esac ;;
-  *) echo "usage: $0 [all|python|minio|kafka|postgres|triton|tools|path NAME]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|python|minio|kafka|postgres|triton|tools|models|path NAME]" >&2; exit 2 ;;
 esac

@@ -27,8 +27,10 @@ from core.settings import Settings
 from core.storage import ObjectStore
 from core.telemetry import setup_tracing
 from streams.runtime import LANE_HEADER, NOT_BEFORE_HEADER, Stage, StageContext, StageRunner
+from streams.stages.classify import ClassifyStage
 from streams.stages.decision import DecisionStage
 from streams.stages.intake import IntakeStage
+from streams.stages.ocr import OcrStage
 from streams.stages.quality import QualityStage
 from streams.webhooks import (
     WebhookContext,
@@ -40,9 +42,17 @@ from streams.webhooks import (
 
 log = logging.getLogger(__name__)
 
-STAGES: tuple[Stage, ...] = (IntakeStage(), QualityStage(), DecisionStage())
-# I/O-bound stages overlap several verifications; the decision stays serial per worker.
-CONCURRENCY = {"intake": 4, "quality": 4, "decision": 2}
+STAGES: tuple[Stage, ...] = (
+    IntakeStage(),
+    QualityStage(),
+    OcrStage(),
+    ClassifyStage(),
+    DecisionStage(),
+)
+# I/O-bound stages overlap several verifications; the decision stays serial per
+# worker. OCR is CPU-bound in Triton: two in flight keep it busy without
+# queueing requests past their timeout.
+CONCURRENCY = {"intake": 4, "quality": 4, "ocr": 2, "classify": 4, "decision": 2}
 
 
 class Pipeline:

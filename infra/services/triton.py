@@ -28,6 +28,8 @@ class TritonService(Service):
 
     def install(self) -> None:
         self.run_install_script("triton")
+        # The OCR models (from PyPI) and the trained classifier, linked into triton-repo/.
+        self.run_install_script("models")
 
     @property
     def venv(self) -> Path:
@@ -41,7 +43,7 @@ class TritonService(Service):
     def command(self) -> list[str]:
         t = self.settings.triton
         host = self.settings.stack.bind_host
-        return [
+        cmd = [
             str(self.server_root / "bin" / "tritonserver"),
             f"--model-repository={t.model_repository}",
             f"--backend-directory={self.server_root / 'backends'}",
@@ -59,6 +61,9 @@ class TritonService(Service):
             "--cache-config=local,size=268435456",
             "--log-info=true",
         ]
+        if t.config_variant:
+            cmd.append(f"--model-config-name={t.config_variant}")
+        return cmd
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)

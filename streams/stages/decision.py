@@ -23,6 +23,7 @@ from core.domain import Decision, Status
 from core.events import avro
 from core.telemetry import current_traceparent
 from core.verification_view import render, render_batch
+from models.doctypes import DocumentType
 from streams.runtime import StageContext, StageOutput, to_json
 from streams.stages.quality import BLOCKING_ISSUES
 
@@ -46,6 +47,17 @@ def decide(event: dict[str, Any]) -> Verdict:
     quality = {
         (q["file_position"], q["page"]): q for q in (event.get("quality") or {}).get("pages", [])
     }
+    readings = {
+        (r["file_position"], r["page"]): json.loads(r["reading_json"])
+        for r in (event.get("ocr") or {}).get("pages", [])
+    }
+    classes = {
+        (c["file_position"], c["page"]): c
+        for c in (event.get("classification") or {}).get("pages", [])
+    }
+    category = str(submission.get("requested_type", "auto"))
+    matching_pages = mismatched_pages = 0
+    detected: list[dict[str, Any]] = []
     documents: list[dict[str, Any]] = []
     usable_document_pages = 0
     readable_document_pages = 0
@@ -90,15 +102,31 @@ def decide(event: dict[str, Any]) -> Verdict:
                 if page["role"] == "document":
                     readable_document_pages += 1
                     usable_document_pages += 0 if blocking else 1
+            key = (page["file_position"], page["page"])
+            if key in readings:
+                doc.update(_ocr_view(readings[key]))
+            if key in classes:
+                check = _classification(doc, classes[key], category)
+                checks.append(check)
+                if page["role"] == "document" and check["status"] == "pass":
+                    matching_pages += 1
+                    detected.append(classes[key])
+                if "DOCUMENT_TYPE_MISMATCH" in check["reasons"]:
+                    mismatched_pages += 1
         doc["checks"] = checks
         documents.append(doc)
 
     total_documents = sum(1 for f in submission["files"] if f["role"] == "document")
-    result = {
+    confidences = [d["confidence"] for d in documents if "confidence" in d]
+    result: dict[str, Any] = {
         "totalDocuments": total_documents,
         "documentsFound": readable_document_pages,
+        "averageConfidence": round(sum(confidences) / len(confidences), 4) if confidences else None,
         "documents": documents,
     }
+    if category == "auto" and detected:
+        best = max(detected, key=lambda c: c["probability"])
+        result["detectedVerificationType"] = _category_of(best["document_type"])
     if readable_document_pages == 0:
         return Verdict(
             Status.FAILED,
@@ -114,9 +142,70 @@ def decide(event: dict[str, Any]) -> Verdict:
         reasons = ["INVALID_DOCUMENT_QUALITY"]
         result["decisionReasons"] = reasons
         return Verdict(Status.COMPLETED, Decision.DECLINED, result, None, reasons)
-    reasons = ["AUTOMATED_CHECKS_INCOMPLETE"]
+    if classes and matching_pages == 0 and mismatched_pages > 0:
+        # Not one page is a document of the requested kind (a payslip sent to
+        # /verify/identity): the submission cannot pass whatever else we find.
+        reasons = ["DOCUMENT_TYPE_MISMATCH"]
+        result["decisionReasons"] = reasons
+        return Verdict(Status.COMPLETED, Decision.DECLINED, result, None, reasons)
+    reasons = []
+    if classes and matching_pages == 0:
+        reasons.append("DOCUMENT_TYPE_UNKNOWN")
+    reasons.append("AUTOMATED_CHECKS_INCOMPLETE")
     result["decisionReasons"] = reasons
     return Verdict(Status.COMPLETED, Decision.REVIEW, result, None, reasons)
+
+
+def _category_of(document_type: str) -> str:
+    cats = DocumentType(document_type).categories
+    # A bank statement serves address and income; address is the common use.
+    return "ADDRESS" if len(cats) > 1 else next(iter(cats)).upper()
+
+
+def _ocr_view(reading: dict[str, Any]) -> dict[str, Any]:
+    """The OCR part of a document in the public result."""
+    if "error" in reading:
+        return {"ocr": {"error": reading["error"]}}
+    lines = reading.get("lines", [])
+    return {
+        "rawOCRText": "\n".join(line["text"] for line in lines),
+        "ocr": {
+            "lines": lines,
+            "pageGeometry": reading.get("geometry"),
+            "timingsMs": reading.get("timingsMs"),
+        },
+    }
+
+
+def _classification(doc: dict[str, Any], cls: dict[str, Any], category: str) -> dict[str, Any]:
+    """Fill the document's type fields; return the DOCUMENT_TYPE check."""
+    doc_type = DocumentType(cls["document_type"])
+    prediction = json.loads(cls["prediction_json"])
+    doc["documentType"] = doc_type.public_code
+    if doc_type.side:
+        doc["documentSide"] = doc_type.side
+    doc["confidence"] = round(float(cls["probability"]), 4)
+    doc["classification"] = {
+        "documentType": doc_type.value,
+        "probability": round(float(cls["probability"]), 4),
+        "reason": prediction.get("reason"),
+        "alternatives": prediction.get("top", [])[1:],
+    }
+    if doc_type is DocumentType.UNKNOWN:
+        return {
+            "name": "DOCUMENT_TYPE",
+            "status": "fail",
+            "reasons": ["DOCUMENT_TYPE_UNKNOWN"],
+        }
+    if category != "auto" and category not in doc_type.categories:
+        return {
+            "name": "DOCUMENT_TYPE",
+            "status": "fail",
+            "reasons": ["DOCUMENT_TYPE_MISMATCH"],
+            "detail": f"a {doc_type.value} is not a {category} document "
+            f"(it serves: {', '.join(sorted(doc_type.categories))})",
+        }
+    return {"name": "DOCUMENT_TYPE", "status": "pass", "reasons": []}
 
 
 def finished_event_id(verification_id: str) -> str:
@@ -176,8 +265,13 @@ class DecisionStage:
             else ("verification.failed")
         )
         now = datetime.now(UTC)
+        # /verify/auto: the type the classifier found replaces AUTO.
+        verification_type = row["verification_type"]
+        if verdict.result and verdict.result.get("detectedVerificationType"):
+            verification_type = verdict.result["detectedVerificationType"]
         final_row = {
             **row,
+            "verification_type": verification_type,
             "updated_at": now,
             "completed_at": now,
             "status": verdict.status.value,
@@ -198,7 +292,7 @@ class DecisionStage:
                 "occurred_at": int(time.time() * 1000),
                 "traceparent": current_traceparent(),
                 "reference": row["reference"],
-                "verification_type": row["verification_type"],
+                "verification_type": verification_type,
                 "status": verdict.status.value,
                 "decision": verdict.decision.value if verdict.decision else None,
                 "processing_time_ms": processing_ms,
@@ -210,7 +304,7 @@ class DecisionStage:
             vid,
             verdict.status,
             stage=self.name,
-            verification_type=row["verification_type"],
+            verification_type=verification_type,
             decision=verdict.decision.value if verdict.decision else None,
             result=verdict.result,
             metrics=metrics,

@@ -56,7 +56,14 @@ def test_page_key() -> None:
     assert page_key("v/o/ver_1/00-document.pdf", 2) == "v/o/ver_1/pages/00-document-p002.jpg"
 
 
-def _event(pages: list[dict[str, object]], quality: list[dict[str, object]]) -> dict[str, object]:
+def _event(
+    pages: list[dict[str, object]],
+    quality: list[dict[str, object]],
+    *,
+    category: str = "identity",
+    doc_type: str | None = None,
+    probability: float = 0.97,
+) -> dict[str, object]:
     files = [
         {
             "position": 0,
@@ -68,11 +75,30 @@ def _event(pages: list[dict[str, object]], quality: list[dict[str, object]]) -> 
             "filename": "a.jpg",
         }
     ]
-    return {
-        "submission_json": json.dumps({"files": files}),
+    event: dict[str, object] = {
+        "submission_json": json.dumps({"files": files, "requested_type": category}),
         "intake": {"pages": pages},
         "quality": {"pages": quality},
     }
+    if doc_type is not None:
+        lines = [{"text": "PAYSLIP", "confidence": 0.99, "box": [[0, 0], [9, 0], [9, 9], [0, 9]]}]
+        reading = {"lines": lines, "geometry": {"rotation": 0}, "timingsMs": {}}
+        event["ocr"] = {
+            "pages": [{"file_position": 0, "page": 0, "reading_json": json.dumps(reading)}]
+        }
+        prediction = {"documentType": doc_type, "probability": probability, "top": []}
+        event["classification"] = {
+            "pages": [
+                {
+                    "file_position": 0,
+                    "page": 0,
+                    "document_type": doc_type,
+                    "probability": probability,
+                    "prediction_json": json.dumps(prediction),
+                }
+            ]
+        }
+    return event
 
 
 PAGE = {
@@ -127,3 +153,40 @@ def test_nothing_readable_fails() -> None:
 
 def test_finished_event_id_is_deterministic() -> None:
     assert finished_event_id("ver_abc") == finished_event_id("ver_abc") == "evt_fin_abc"
+
+
+def test_a_payslip_sent_for_identity_is_a_type_mismatch() -> None:
+    v = decide(_event([PAGE], [_q([])], category="identity", doc_type="payslip"))
+    assert v.decision is Decision.DECLINED and v.reasons == ["DOCUMENT_TYPE_MISMATCH"]
+    assert v.result is not None
+    doc = v.result["documents"][0]
+    assert doc["documentType"] == "PAYSLIP" and doc["confidence"] == 0.97
+    check = doc["checks"][-1]
+    assert check["name"] == "DOCUMENT_TYPE" and check["reasons"] == ["DOCUMENT_TYPE_MISMATCH"]
+    assert doc["rawOCRText"] == "PAYSLIP" and doc["ocr"]["lines"][0]["confidence"] == 0.99
+
+
+def test_the_right_type_passes_and_still_goes_to_review() -> None:
+    v = decide(_event([PAGE], [_q([])], category="identity", doc_type="national_id_front"))
+    assert v.decision is Decision.REVIEW and v.reasons == ["AUTOMATED_CHECKS_INCOMPLETE"]
+    assert v.result is not None
+    doc = v.result["documents"][0]
+    assert doc["documentType"] == "OMANG" and doc["documentSide"] == "FRONT"
+    assert v.result["averageConfidence"] == 0.97
+
+
+def test_a_bank_statement_serves_address_and_income() -> None:
+    for category in ("address", "income"):
+        v = decide(_event([PAGE], [_q([])], category=category, doc_type="bank_statement"))
+        assert v.decision is Decision.REVIEW
+
+
+def test_an_unknown_document_is_for_a_human_not_a_mismatch() -> None:
+    v = decide(_event([PAGE], [_q([])], category="address", doc_type="unknown"))
+    assert v.decision is Decision.REVIEW
+    assert v.reasons == ["DOCUMENT_TYPE_UNKNOWN", "AUTOMATED_CHECKS_INCOMPLETE"]
+
+
+def test_auto_detects_the_verification_type() -> None:
+    v = decide(_event([PAGE], [_q([])], category="auto", doc_type="payslip"))
+    assert v.result is not None and v.result["detectedVerificationType"] == "INCOME"

@@ -1,0 +1,1 @@
+"""Document-type classification from OCR text (trained in-repo on generated documents)."""

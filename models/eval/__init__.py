@@ -1,0 +1,1 @@
+"""Evaluation commands: accuracy figures for docs/accuracy.md."""

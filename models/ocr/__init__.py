@@ -1,0 +1,1 @@
+"""Document OCR: PP-OCRv4 (ONNX) with page geometry."""

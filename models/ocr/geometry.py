@@ -1,0 +1,163 @@
+"""Page geometry: find the document in a photo, undo perspective, turn it upright.
+
+- ``find_page``: the largest convex four-sided outline (edges of the paper or
+  card against the background) covering a meaningful share of the frame and
+  not simply the frame itself. A scan (the page *is* the frame) has none,
+  which is the right answer: nothing to correct.
+- ``rectify``: perspective warp of that quad to a rectangle whose sides keep
+  the quad's measured lengths.
+- ``upright_rotation``: multiples of 90° that make text lines horizontal and
+  upright, decided from the text itself: the share of detected line boxes
+  that are tall rather than wide (90°/270°), then the PP-OCR angle
+  classifier's vote over the lines (0° vs 180°).
+
+Pure functions of the image except ``upright_rotation``, which needs the
+detector and classifier (an ``OcrEngine``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from models.ocr.engine import Image, OcrEngine, Quad
+
+# A page outline must cover this share of the frame, and must not be the frame.
+MIN_PAGE_AREA = 0.2
+MAX_PAGE_AREA = 0.97
+ANALYSIS_SIDE = 800
+# Orientation: lines sampled for the votes, and the margin a vote must win by.
+ORIENTATION_SAMPLE = 24
+TALL_SHARE = 0.6
+FLIP_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class PageGeometry:
+    """What was done to the image before OCR (reported with the result)."""
+
+    page_found: bool
+    quad: list[list[float]] | None
+    rotation: int  # degrees clockwise applied after rectification: 0, 90, 180, 270
+    width: int
+    height: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "pageFound": self.page_found,
+            "quad": self.quad,
+            "rotation": self.rotation,
+            "width": self.width,
+            "height": self.height,
+        }
+
+
+def find_page(image: Image) -> Quad | None:
+    """The document's outline (4×2, clockwise from top-left) in image pixels, or None."""
+    h, w = image.shape[:2]
+    scale = ANALYSIS_SIDE / max(h, w)
+    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))))
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    grey = cv2.GaussianBlur(grey, (5, 5), 0)
+    frame_area = float(small.shape[0] * small.shape[1])
+    best: npt.NDArray[np.float32] | None = None
+    best_area = 0.0
+    # Two edge maps: Canny for crisp borders, Otsu for a light page on a dark
+    # ground whose border is soft.
+    edges = cv2.dilate(cv2.Canny(grey, 50, 150), np.ones((3, 3), np.uint8))
+    _, otsu = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    for mask in (edges, otsu):
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
+            hull = cv2.convexHull(contour)
+            approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+            if len(approx) != 4:
+                continue
+            area = cv2.contourArea(approx)
+            share = area / frame_area
+            if not MIN_PAGE_AREA <= share <= MAX_PAGE_AREA or area <= best_area:
+                continue
+            if _borders_touched(approx.reshape(4, 2), small.shape[1], small.shape[0]) > 1:
+                # A frame printed on a scan, or the frame edge itself: the page
+                # already fills the image, and cropping to it could cut content.
+                continue
+            best, best_area = approx.reshape(4, 2).astype(np.float32), area
+    if best is None:
+        return None
+    from models.ocr.engine import order_quad
+
+    return order_quad(best / scale)
+
+
+def _borders_touched(pts: npt.NDArray[Any], width: int, height: int, margin: int = 3) -> int:
+    """How many image borders the outline runs along (two of its corners near it)."""
+    near = [
+        int((pts[:, 0] <= margin).sum() >= 2),
+        int((pts[:, 0] >= width - 1 - margin).sum() >= 2),
+        int((pts[:, 1] <= margin).sum() >= 2),
+        int((pts[:, 1] >= height - 1 - margin).sum() >= 2),
+    ]
+    return sum(near)
+
+
+def rectify(image: Image, quad: Quad) -> Image:
+    """The quad's content as an upright rectangle (side lengths as measured)."""
+    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    dst = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    m = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    out = cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_CUBIC)
+    return out.astype(np.uint8)
+
+
+def rotate(image: Image, degrees: int) -> Image:
+    """Rotate clockwise by a multiple of 90°."""
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    d = degrees % 360
+    return image if d == 0 else cv2.rotate(image, codes[d]).astype(np.uint8)
+
+
+def upright_rotation(image: Image, engine: OcrEngine, quads: list[Quad]) -> int:
+    """Clockwise degrees (0/90/180/270) that make the text upright; 0 when there is no text.
+
+    ``quads`` are the detector's lines on ``image`` (the caller has them already).
+    """
+    if not quads:
+        return 0
+    quads = sorted(quads, key=_quad_area, reverse=True)[:ORIENTATION_SAMPLE]
+    tall = sum(1 for q in quads if _quad_h(q) > 1.5 * _quad_w(q))
+    wide = sum(1 for q in quads if _quad_w(q) > 1.5 * _quad_h(q))
+    base = 0
+    if tall > TALL_SHARE * max(1, tall + wide):
+        base = 90
+        image = rotate(image, 90)
+        quads = sorted(engine.detect(image), key=_quad_area, reverse=True)[:ORIENTATION_SAMPLE]
+    from models.ocr.engine import crop_quad
+
+    crops = [crop_quad(image, q) for q in quads if _quad_w(q) > 1.5 * _quad_h(q)]
+    if not crops:
+        return base
+    votes = engine.classify_angle(crops)
+    # Weighted by confidence: short lines ("1", "P") vote weakly.
+    flip = sum(p for a, p in votes if a == 180)
+    keep = sum(p for a, p in votes if a == 0)
+    if flip > FLIP_SHARE * (flip + keep):
+        return (base + 180) % 360
+    return base
+
+
+def _quad_w(q: Quad) -> float:
+    return float(np.linalg.norm(q[0] - q[1]))
+
+
+def _quad_h(q: Quad) -> float:
+    return float(np.linalg.norm(q[0] - q[3]))
+
+
+def _quad_area(q: Quad) -> float:
+    return _quad_w(q) * _quad_h(q)

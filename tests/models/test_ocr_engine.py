@@ -1,0 +1,144 @@
+"""OCR post-processing and page geometry (pure logic), and the real PP-OCRv4 models in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+from PIL import ImageDraw, ImageFont
+
+from models.ocr import engine as ocr
+from models.ocr.document import read_document
+from models.ocr.geometry import find_page, rectify, rotate
+from tests.fixtures.images import Image
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "triton-repo" / "document_ocr" / "1" / "ppocr"
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"
+LINES = ["REPUBLIC OF BOTSWANA", "Surname: MOLEFE", "Omang No: 123416789", "Amount due P 1,234.56"]
+
+
+def rendered_page(lines: list[str] = LINES, size: tuple[int, int] = (1000, 700)) -> Image:
+    img = PILImage.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 26)
+    for i, text in enumerate(lines):
+        draw.text((60, 60 + 60 * i), text, font=font, fill="black")
+    return np.asarray(img)[:, :, ::-1].copy()
+
+
+def test_ctc_decode_collapses_repeats_and_drops_blanks() -> None:
+    charset = ["", "A", "B", " "]
+    steps = [0, 1, 1, 0, 1, 2, 2, 0]
+    probs = np.full((len(steps), 4), 0.01, np.float32)
+    for t, k in enumerate(steps):
+        probs[t, k] = 0.9
+    text, conf, positions = ocr.ctc_decode(probs, charset)
+    assert text == "AAB"
+    assert positions == [1, 4, 5]
+    assert conf == pytest.approx(0.9)
+
+
+def test_ctc_decode_of_only_blanks_is_empty() -> None:
+    probs = np.zeros((5, 3), np.float32)
+    probs[:, 0] = 1
+    assert ocr.ctc_decode(probs, ["", "A", " "]) == ("", 0.0, [])
+
+
+def test_order_quad_is_clockwise_from_top_left() -> None:
+    pts = np.array([[10, 50], [90, 10], [10, 10], [90, 50]], np.float32)
+    assert ocr.order_quad(pts).tolist() == [[10, 10], [90, 10], [90, 50], [10, 50]]
+
+
+def test_sort_quads_reads_rows_left_to_right() -> None:
+    def q(x: float, y: float) -> ocr.Quad:
+        return np.array([[x, y], [x + 50, y], [x + 50, y + 20], [x, y + 20]], np.float32)
+
+    ordered = ocr.sort_quads([q(300, 104), q(10, 100), q(10, 200)])
+    assert [(int(a[0, 0]), int(a[0, 1])) for a in ordered] == [(10, 100), (300, 104), (10, 200)]
+
+
+def test_db_boxes_finds_each_blob_and_scales_it_back() -> None:
+    prob = np.zeros((64, 128), np.float32)
+    prob[10:20, 10:60] = 0.9
+    prob[40:50, 70:120] = 0.9
+    quads = ocr.db_boxes(prob, 2.0, 2.0, (256, 128))
+    assert len(quads) == 2
+    xs = sorted(float(q[:, 0].min()) for q in quads)
+    # Scaled ×2, grown by the unclip offset: the first box starts a little before x=20.
+    assert 5 < xs[0] < 20 and 125 < xs[1] < 140
+
+
+def _two_glyph_line(gap: int) -> Image:
+    """A 48-px line: three ink blocks, 20 px apart, then ``gap`` px, then three more."""
+    crop = np.full((48, 400, 3), 255, np.uint8)
+    x = 10
+    for k in range(6):
+        crop[10:38, x : x + 14] = 0
+        x += 14 + (gap if k == 2 else 6)
+    return crop
+
+
+@pytest.mark.parametrize(("gap", "expected"), [(30, "ABC DEF"), (6, "ABCDEF")])
+def test_word_spaces_come_back_only_at_wide_gaps(gap: int, expected: str) -> None:
+    crop = _two_glyph_line(gap)
+    width, n_steps = 400, 50  # 8 columns per CTC step
+    centres = [17 + 20 * k + (gap - 6 if k > 2 else 0) for k in range(6)]
+    steps = [c // 8 for c in centres]
+    assert ocr.insert_word_spaces("ABCDEF", steps, n_steps, crop, width) == expected
+
+
+def test_mrz_lines_never_get_spaces() -> None:
+    line = "P<BWAMOLEFE<<KABELO<<<<<<<<<<<<<<<<<<<<<<<<"
+    steps = list(range(0, 2 * len(line), 2))
+    assert ocr.insert_word_spaces(line, steps, 100, _two_glyph_line(60), 400) == line
+
+
+def test_find_page_on_a_photo_and_rectify_it() -> None:
+    page = rendered_page()
+    background = np.full((1000, 1300, 3), 60, np.uint8)
+    src = np.array([[0, 0], [999, 0], [999, 699], [0, 699]], np.float32)
+    dst = np.array([[180, 120], [1120, 170], [1080, 880], [140, 820]], np.float32)
+    m = cv2.getPerspectiveTransform(src, dst)
+    photo = cv2.warpPerspective(
+        page, m, (1300, 1000), dst=background, borderMode=cv2.BORDER_TRANSPARENT
+    )
+    quad = find_page(photo)
+    assert quad is not None
+    assert np.abs(quad - dst).max() < 15
+    flat = rectify(photo, quad)
+    # Side lengths as measured: perspective shortens the far side a little.
+    assert abs(flat.shape[1] / flat.shape[0] - 1000 / 700) < 0.15
+
+
+def test_a_scan_has_no_page_outline_to_correct() -> None:
+    assert find_page(rendered_page()) is None
+
+
+def test_rotate_is_clockwise() -> None:
+    img = np.zeros((2, 3, 3), np.uint8)
+    img[0, 0] = 255
+    assert rotate(img, 90).shape == (3, 2, 3) and rotate(img, 90)[0, 1, 0] == 255
+    assert rotate(img, 0) is img
+
+
+@pytest.fixture(scope="module")
+def engine() -> ocr.OcrEngine:
+    if not (MODEL_DIR / ocr.DET_MODEL).exists():
+        pytest.fail(f"PP-OCRv4 models missing in {MODEL_DIR}: run `bash infra/install.sh models`")
+    return ocr.OcrEngine(MODEL_DIR)
+
+
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
+def test_real_models_read_a_page_in_any_orientation(engine: ocr.OcrEngine, degrees: int) -> None:
+    reading = read_document(rotate(rendered_page(), degrees), engine)
+    assert [line.text for line in reading.lines] == LINES
+    assert (reading.geometry.rotation + degrees) % 360 == 0
+    assert all(0.5 <= line.confidence <= 1 for line in reading.lines)
+
+
+def test_a_blank_page_reads_as_nothing(engine: ocr.OcrEngine) -> None:
+    reading = read_document(np.full((600, 800, 3), 245, np.uint8), engine)
+    assert reading.lines == [] and reading.geometry.rotation == 0

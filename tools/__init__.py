@@ -1,0 +1,1 @@
+"""Developer tools of botsKYC (not part of the running services)."""
