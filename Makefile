@@ -41,4 +41,16 @@ format: ## Format the code
 	@$(PY) -m ruff format .
 	@$(PY) -m ruff check --fix .
 
-.PHONY: help install up down status smoke demo lint test format
+docs-sample: ## Generate a few labelled synthetic documents into out/docgen (see tools/docgen)
+	@$(PY) -m tools.docgen --out out/docgen --seed 1 --per-type 1 --conditions scan,phone
+
+train: ## Retrain the document classifier into out/doctype (install does it into the cache)
+	@$(PY) -m models.doctype.train --out out/doctype
+
+eval-documents: up ## Classification and OCR accuracy on the held-out generated set (minutes)
+	@$(PY) -m models.eval.documents --out out/eval-documents
+
+bench-models: up ## Per-model latency and throughput through Triton, and the response cache
+	@$(PY) -m benchmarks.triton_models
+
+.PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents bench-models

@@ -1,9 +1,10 @@
 """The main job's demo: verifications submitted through the public API, results printed.
 
-Two synthetic specimen documents (generated here, no real person's data):
-a clean capture, answered synchronously, and a blurred, dark phone capture
-submitted asynchronously and polled. What the pipeline concludes is printed
-as the API returns it.
+Generated documents (tools/docgen: synthetic data, no real person's): a
+phone photo of an Omang, answered synchronously; a blurred, dark capture
+submitted asynchronously and polled; a payslip sent to the identity route
+(declined as the wrong document); and a text file posing as a JPEG (refused).
+What the pipeline concludes is printed as the API returns it.
 """
 
 from __future__ import annotations
@@ -18,31 +19,18 @@ import numpy as np
 
 from core.settings import Settings
 from ingest.admin import provision
+from models.doctypes import DocumentType
+from tools.docgen import generate
+
+DEMO_SEED = 20_261_126
 
 
-def specimen(blurred: bool = False) -> bytes:
-    """A specimen identity card as a JPEG (synthetic; 'SPECIMEN' printed across it)."""
-    img = np.full((638, 1012, 3), (228, 236, 240), np.uint8)
-    cv2.rectangle(img, (0, 0), (1011, 90), (120, 80, 20), -1)
-    cv2.putText(
-        img, "REPUBLIC OF BOTSWANA", (40, 60), cv2.FONT_HERSHEY_DUPLEX, 1.3, (255, 255, 255), 2
-    )
-    cv2.rectangle(img, (40, 130), (290, 450), (170, 170, 170), -1)
-    rows = [
-        ("SURNAME", "MOGAPI"),
-        ("FORENAMES", "NALEDI K"),
-        ("ID NO", "123421789"),
-        ("DATE OF BIRTH", "14/03/1991"),
-        ("EXPIRY", "14/03/2031"),
-    ]
-    for i, (label, value) in enumerate(rows):
-        y = 160 + 70 * i
-        cv2.putText(img, label, (330, y), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (60, 60, 60), 1)
-        cv2.putText(img, value, (330, y + 32), cv2.FONT_HERSHEY_DUPLEX, 1.0, (10, 10, 10), 2)
-    cv2.putText(img, "SPECIMEN", (300, 600), cv2.FONT_HERSHEY_DUPLEX, 1.6, (40, 40, 200), 3)
+def specimen(doc_type: DocumentType, condition: str, blurred: bool = False) -> bytes:
+    """A generated document (tools/docgen: synthetic data, no real person's) as a JPEG."""
+    image = generate(DEMO_SEED, doc_type, 0, condition).image
     if blurred:
-        img = np.asarray(cv2.GaussianBlur(img, (0, 0), 7) * 0.35, np.uint8)
-    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        image = np.asarray(cv2.GaussianBlur(image, (0, 0), 7) * 0.35, np.uint8)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
     assert ok
     return bytes(buf.tobytes())
 
@@ -57,6 +45,13 @@ def _summary(body: dict[str, Any]) -> str:
         f"   reasons {result.get('decisionReasons')}",
         f"  documents    {result.get('documentsFound')}/{result.get('totalDocuments')} readable;"
         f" quality {[(q.get('score'), q.get('issues')) for q in quality]}",
+        *(
+            f"  document     {d.get('documentType')} {d.get('documentSide') or ''}"
+            f" (p={d.get('confidence')}), {len(d.get('ocr', {}).get('lines', []))} OCR lines: "
+            + " | ".join(line["text"] for line in d.get("ocr", {}).get("lines", [])[:6])
+            for d in docs
+            if "documentType" in d
+        ),
         f"  timings      {json.dumps(body.get('metrics', {}).get('stages'))}"
         f"  total {body.get('metrics', {}).get('processingTimeMs')} ms",
     ]
@@ -76,21 +71,33 @@ def run_demo(settings: Settings) -> None:
         t0 = time.perf_counter()
         resp = client.post(
             "/api/v1/kyc/verify/identity",
-            files={"documents": ("specimen-front.jpg", specimen(), "image/jpeg")},
+            files={
+                "documents": (
+                    "omang-front.jpg",
+                    specimen(DocumentType.NATIONAL_ID_FRONT, "phone"),
+                    "image/jpeg",
+                )
+            },
             data={"reference": "demo-clean"},
-            headers={"Prefer": "wait=10"},
+            headers={"Prefer": "wait=15"},
         )
         elapsed = 1000 * (time.perf_counter() - t0)
         print(
-            f"1. synchronous POST /verify/identity (clean capture): HTTP {resp.status_code} "
-            f"in {elapsed:.0f} ms"
+            f"1. synchronous POST /verify/identity (phone photo of an Omang): "
+            f"HTTP {resp.status_code} in {elapsed:.0f} ms"
         )
         resp.raise_for_status()
         print(_summary(resp.json()) if resp.status_code == 200 else f"  {resp.json()}")
 
         resp = client.post(
             "/api/v1/kyc/verify/identity",
-            files={"documents": ("specimen-blurred.jpg", specimen(blurred=True), "image/jpeg")},
+            files={
+                "documents": (
+                    "omang-blurred.jpg",
+                    specimen(DocumentType.NATIONAL_ID_FRONT, "scan", blurred=True),
+                    "image/jpeg",
+                )
+            },
             data={"reference": "demo-blurred"},
             headers={"Prefer": "respond-async"},
         )
@@ -111,10 +118,22 @@ def run_demo(settings: Settings) -> None:
 
         resp = client.post(
             "/api/v1/kyc/verify/identity",
+            files={
+                "documents": ("payslip.jpg", specimen(DocumentType.PAYSLIP, "scan"), "image/jpeg")
+            },
+            data={"reference": "demo-wrong-document"},
+            headers={"Prefer": "wait=15"},
+        )
+        print(f"3. synchronous POST /verify/identity with a payslip: HTTP {resp.status_code}")
+        resp.raise_for_status()
+        print(_summary(resp.json()) if resp.status_code == 200 else f"  {resp.json()}")
+
+        resp = client.post(
+            "/api/v1/kyc/verify/identity",
             files={"documents": ("notes.jpg", b"this is a text file, not a photo", "image/jpeg")},
         )
         print(
-            f"3. a text file named .jpg: HTTP {resp.status_code} "
+            f"4. a text file named .jpg: HTTP {resp.status_code} "
             f"{resp.headers.get('content-type')}: {resp.json()['code']}"
         )
     print("demo passed")

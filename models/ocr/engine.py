@@ -172,6 +172,10 @@ class OcrEngine:
             probs = self.rec.run(None, {self.rec.get_inputs()[0].name: batch})[0]
             for i, p in zip(idx, probs, strict=True):
                 text, conf, steps = ctc_decode(p, self.charset)
+                if "<" in text and MRZ_LINE.fullmatch(text.replace(" ", "")):
+                    # The recogniser spaces out OCR-B's monospaced digits; an
+                    # MRZ has no spaces by definition.
+                    text, steps = _without_spaces(text, steps)
                 result[i] = (insert_word_spaces(text, steps, len(p), crops[i], width), conf)
         return result
 
@@ -331,9 +335,16 @@ def ctc_decode(probs: npt.NDArray[np.float32], charset: list[str]) -> tuple[str,
     return "".join(chars), float(best[keep].mean()), steps
 
 
+def _without_spaces(text: str, steps: list[int]) -> tuple[str, list[int]]:
+    kept = [(ch, t) for ch, t in zip(text, steps, strict=True) if ch != " "]
+    return "".join(ch for ch, _ in kept), [t for _, t in kept]
+
+
 # A blank run of columns at least this share of the line height is a word gap
 # (letter gaps are a few per cent of it, word spaces a quarter or more).
 WORD_GAP = 0.18
+DIGIT_GAP = 0.4
+NUMERIC = frozenset("0123456789.,")
 MRZ_LINE = re.compile(r"[A-Z0-9<]{28,}")
 
 
@@ -346,7 +357,7 @@ def insert_word_spaces(
     on the crop itself (blank column runs in the binarised line) and a space
     is inserted between the characters whose CTC steps straddle each gap.
     """
-    if len(text) != len(steps) or len(text) < 2 or MRZ_LINE.fullmatch(text):
+    if len(text) != len(steps) or len(text) < 2 or ("<" in text and MRZ_LINE.fullmatch(text)):
         return text
     h, w = crop.shape[:2]
     grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
@@ -371,18 +382,24 @@ def insert_word_spaces(
         return text
     # A word gap is wide for the font size AND wide for this line's letter
     # spacing (monospace MRZ letters stand as far apart as words elsewhere).
-    threshold = max(WORD_GAP * REC_HEIGHT, 2.0 * float(np.median([r for _, r in runs])))
-    gaps = [start + length / 2 for start, length in runs if length >= threshold]
+    threshold = max(WORD_GAP * REC_HEIGHT, 2.5 * float(np.median([r for _, r in runs])))
+    gaps = [(start + length / 2, length) for start, length in runs if length >= threshold]
     if not gaps:
         return text
+    # Between digits the bar is higher: a proportional "1" stands alone in a
+    # wide cell, and a space inside a number is rare (and costs one character
+    # when missed, where a false split costs one per "1").
+    digit_gap = DIGIT_GAP * REC_HEIGHT
     out = [text[0]]
     for k in range(1, len(text)):
         left, right = (steps[k - 1] + 0.5) * stride, (steps[k] + 0.5) * stride
         # MRZ filler runs are spaced like words but never hold a space.
+        digits = {text[k], out[-1]} <= NUMERIC and (text[k].isdigit() or out[-1].isdigit())
+        needed = digit_gap if digits else 0.0
         if (
             " " not in (text[k], out[-1])
             and "<" not in (text[k], out[-1])
-            and any(left < g < right for g in gaps)
+            and any(left < g < right and length >= needed for g, length in gaps)
         ):
             out.append(" ")
         out.append(text[k])

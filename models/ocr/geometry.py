@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 # A page outline must cover this share of the frame, and must not be the frame.
 MIN_PAGE_AREA = 0.2
 MAX_PAGE_AREA = 0.97
+# Lab distance between the ground just outside an outline and the paper just
+# inside it; below this the outline is drawn on the page, not the page's edge.
+MIN_EDGE_CONTRAST = 18.0
 ANALYSIS_SIDE = 800
 # Orientation: lines sampled for the votes, and the margin a vote must win by.
 ORIENTATION_SAMPLE = 24
@@ -86,12 +89,51 @@ def find_page(image: Image) -> Quad | None:
                 # A frame printed on a scan, or the frame edge itself: the page
                 # already fills the image, and cropping to it could cut content.
                 continue
+            if _edge_contrast(small, approx) < MIN_EDGE_CONTRAST:
+                # The same paper on both sides of the outline: a table or a
+                # photo printed on the page, not the page on a background.
+                continue
             best, best_area = approx.reshape(4, 2).astype(np.float32), area
     if best is None:
         return None
     from models.ocr.engine import order_quad
 
     return order_quad(best / scale)
+
+
+def _edge_contrast(image: Image, outline: npt.NDArray[Any]) -> float:
+    """The weakest side's colour step across the outline (Lab distance, median along the side).
+
+    Sampled at points along each side, a short way outwards and inwards. A
+    page on a table steps on every side; a table printed on a page may step
+    on one (a coloured header row) but not on all. Sides whose outer samples
+    fall outside the image (a page cut by the frame) are skipped; fewer than
+    two measurable sides count as no contrast.
+    """
+    h, w = image.shape[:2]
+    lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.float32)
+    pts = outline.reshape(4, 2).astype(np.float32)
+    centre = pts.mean(axis=0)
+    k = max(3.0, 0.015 * max(h, w))
+    steps: list[float] = []
+    for a, b in zip(pts, np.roll(pts, -1, axis=0), strict=True):
+        along = np.linspace(0.15, 0.85, 15)[:, None]
+        on_edge = a + along * (b - a)
+        normal = np.array([-(b - a)[1], (b - a)[0]], dtype=np.float32)
+        normal /= max(1e-6, float(np.linalg.norm(normal)))
+        if np.dot(centre - (a + b) / 2, normal) > 0:
+            normal = -normal  # point outwards
+        out_pts = np.round(on_edge + k * normal).astype(int)
+        in_pts = np.round(on_edge - k * normal).astype(int)
+        inside_frame = (
+            (out_pts[:, 0] >= 0) & (out_pts[:, 0] < w) & (out_pts[:, 1] >= 0) & (out_pts[:, 1] < h)
+        )
+        if inside_frame.mean() < 0.8:
+            continue
+        out_pts, in_pts = out_pts[inside_frame], np.clip(in_pts[inside_frame], 0, [w - 1, h - 1])
+        diff = lab[out_pts[:, 1], out_pts[:, 0]] - lab[in_pts[:, 1], in_pts[:, 0]]
+        steps.append(float(np.median(np.linalg.norm(diff, axis=1))))
+    return min(steps) if len(steps) >= 2 else 0.0
 
 
 def _borders_touched(pts: npt.NDArray[Any], width: int, height: int, margin: int = 3) -> int:

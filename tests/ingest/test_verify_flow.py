@@ -12,6 +12,8 @@ import cv2
 import pytest
 
 from core.settings import Settings
+from models.doctypes import DocumentType
+from tests.fixtures.documents import document
 from tests.fixtures.images import as_image, document_like, encode
 from tests.fixtures.pipeline import Harness, build_harness, destroy_harness
 
@@ -21,10 +23,11 @@ GOOD = encode(document_like())
 
 
 def test_async_submission_then_poll(harness: Harness) -> None:
+    omang, sample = document(DocumentType.NATIONAL_ID_FRONT)
     with harness.client() as c:
         resp = c.post(
             "/api/v1/kyc/verify/identity",
-            files={"documents": ("front.jpg", GOOD, "image/jpeg")},
+            files={"documents": ("front.jpg", omang, "image/jpeg")},
             data={"reference": "cust-42", "metadata": '{"channel": "branch"}'},
             headers={"Prefer": "respond-async"},
         )
@@ -42,15 +45,22 @@ def test_async_submission_then_poll(harness: Harness) -> None:
     assert got["status"] == "completed"
     assert got["reference"] == "cust-42" and got["metadata"] == {"channel": "branch"}
     assert got["verificationType"] == "IDENTITY"
-    assert got["decision"] == "REVIEW"  # quality alone never approves
+    # The right document, read and classified; no stage checks identity yet: never approved.
+    assert got["decision"] == "REVIEW"
+    assert got["result"]["decisionReasons"] == ["AUTOMATED_CHECKS_INCOMPLETE"]
     assert got["result"]["totalDocuments"] == 1 and got["result"]["documentsFound"] == 1
     doc = got["result"]["documents"][0]
     assert doc["quality"]["issues"] == [] and doc["mediaType"] == "image/jpeg"
-    assert {"intake", "quality"} <= set(got["metrics"]["stages"])
+    assert doc["documentType"] == "OMANG" and doc["documentSide"] == "FRONT"
+    assert doc["classification"]["documentType"] == "national_id_front"
+    assert 0.9 < doc["confidence"] <= 1 and got["result"]["averageConfidence"] == doc["confidence"]
+    assert sample.field("surname").value in doc["rawOCRText"]
+    assert all(0.5 <= line["confidence"] <= 1 for line in doc["ocr"]["lines"])
+    assert {"intake", "quality", "ocr", "classify", "decision"} <= set(got["metrics"]["stages"])
+    assert got["metrics"]["stages"]["ocr"]["inferenceMs"] > 0
     assert got["metrics"]["totalFiles"] == 1 and got["metrics"]["processingTimeMs"] > 0
     # Not produced by any stage yet: absent, never faked.
-    assert "documentType" not in doc and "extractedData" not in doc
-    assert "averageConfidence" not in got["result"]
+    assert "extractedData" not in doc
 
 
 def test_synchronous_flow_answers_with_the_result(harness: Harness) -> None:
@@ -76,6 +86,38 @@ def test_synchronous_flow_answers_with_the_result(harness: Harness) -> None:
     assert event["event_type"] == "verification.completed"
     assert json.loads(event["body_json"])["result"] == body["result"]
     assert event["traceparent"].split("-")[1] == trace_id
+
+
+def test_a_payslip_sent_for_identity_is_declined_as_a_type_mismatch(harness: Harness) -> None:
+    payslip, _ = document(DocumentType.PAYSLIP, template=1)
+    with harness.client() as c:
+        resp = c.post(
+            "/api/v1/kyc/verify/identity",
+            files={"documents": ("id.jpg", payslip, "image/jpeg")},
+            headers={"Prefer": "wait=30"},
+        )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["decision"] == "DECLINED"
+    assert body["result"]["decisionReasons"] == ["DOCUMENT_TYPE_MISMATCH"]
+    doc = body["result"]["documents"][0]
+    assert doc["documentType"] == "PAYSLIP"
+    (check,) = [c for c in doc["checks"] if c["name"] == "DOCUMENT_TYPE"]
+    assert check["status"] == "fail" and check["reasons"] == ["DOCUMENT_TYPE_MISMATCH"]
+
+
+def test_auto_detects_the_category(harness: Harness) -> None:
+    bill, _ = document(DocumentType.ELECTRICITY_BILL, condition="phone")
+    with harness.client() as c:
+        resp = c.post(
+            "/api/v1/kyc/verify/auto",
+            files={"documents": ("bill.jpg", bill, "image/jpeg")},
+            headers={"Prefer": "wait=30"},
+        )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["verificationType"] == "ADDRESS"
+    assert body["result"]["documents"][0]["documentType"] == "ELECTRICITY_BILL"
 
 
 def test_unreadable_content_fails_the_verification(harness: Harness) -> None:
