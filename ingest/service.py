@@ -30,6 +30,7 @@ from core.storage import ObjectStore
 from core.verification_view import location, render
 from core.webhooks import UnsafeDestination, check_destination
 from ingest.uploads import ParsedForm, UploadedFile
+from models.doctypes import DocumentType
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,11 @@ def submitted_event(v: NewVerification, traceparent: str, priority: str) -> tupl
             "event_id": event_id,
             "verification_id": v.id,
             "organisation_id": v.organisation_id,
-            "schema_version": 2,
+            "schema_version": 3,
             "occurred_at": int(time.time() * 1000),
             "traceparent": traceparent,
             "batch_id": v.batch_id,
+            "declared_document_type": v.declared_document_type,
             "requested_type": v.requested_type,
             "verification_type": v.verification_type,
             "reference": v.reference,
@@ -105,6 +107,24 @@ def submitted_event(v: NewVerification, traceparent: str, priority: str) -> tupl
             "files": [r.__dict__ for r in v.files],
         },
     )
+
+
+def _declared_type(category: Category, value: str) -> str:
+    """The ``documentType`` form field: a known type that the route accepts, or 400."""
+    try:
+        doc_type = DocumentType(value.strip().lower())
+    except ValueError:
+        known = ", ".join(t.value for t in DocumentType if t is not DocumentType.UNKNOWN)
+        raise InvalidRequest(
+            f"unknown documentType {value!r}; one of {known}", field="documentType"
+        ) from None
+    if doc_type is DocumentType.UNKNOWN:
+        raise InvalidRequest("documentType 'unknown' cannot be declared", field="documentType")
+    if category is not Category.AUTO and category.value not in doc_type.categories:
+        raise InvalidRequest(
+            f"a {doc_type.value} is not a {category.value} document", field="documentType"
+        )
+    return str(doc_type.value)
 
 
 def _accepted_body(verification_id: str) -> dict[str, Any]:
@@ -160,7 +180,15 @@ class VerificationService:
             if url.scheme not in ("http", "https") or not url.netloc or len(webhook) > 2048:
                 raise InvalidRequest("webhookUrl must be an http(s) URL", field="webhookUrl")
             self.check_webhook_url(webhook)
-        return {"reference": reference, "metadata": metadata, "webhook_url": webhook}
+        declared = form.fields.get("documentType")
+        if declared is not None:
+            declared = _declared_type(category, declared)
+        return {
+            "reference": reference,
+            "metadata": metadata,
+            "webhook_url": webhook,
+            "declared_document_type": declared,
+        }
 
     def check_webhook_url(self, url: str) -> None:
         """Raises InvalidRequest (WEBHOOK_URL_NOT_ALLOWED) for an unsafe destination."""
@@ -253,6 +281,7 @@ class VerificationService:
             metadata=fields["metadata"],
             webhook_url=fields["webhook_url"],
             files=records,
+            declared_document_type=fields["declared_document_type"],
         )
         try:
             existing = await self.repo.create(

@@ -47,6 +47,8 @@ class NewVerification:
     webhook_url: str | None
     files: list[FileRecord]
     batch_id: str | None = None
+    # Declared by the client (form field ``documentType``): classification is skipped.
+    declared_document_type: str | None = None
 
 
 @dataclass(frozen=True)

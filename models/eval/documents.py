@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from core.inference import TritonGateway
 from core.settings import get_settings
@@ -73,13 +74,17 @@ def substring_distance(pattern: str, text: str) -> int:
     """Edit distance from ``pattern`` to its best-matching substring of ``text`` (Sellers)."""
     if not pattern:
         return 0
-    prev = [0] * (len(text) + 1)  # free start anywhere in text
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    idx = np.arange(len(text) + 1)
+    prev = np.zeros(len(text) + 1, dtype=np.int64)  # free start anywhere in text
     for i, pc in enumerate(pattern, 1):
-        cur = [i] + [0] * len(text)
-        for j, tc in enumerate(text, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (pc != tc))
-        prev = cur
-    return min(prev)  # free end anywhere in text
+        cost = (codes != ord(pc)).astype(np.int64)
+        tmp = np.empty_like(prev)
+        tmp[0] = i
+        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
+        # cur[j] = min(tmp[j], cur[j-1] + 1) = j + running min of (tmp[k] - k)
+        prev = np.minimum.accumulate(tmp - idx) + idx
+    return int(prev.min())  # free end anywhere in text
 
 
 def field_errors(sample: Sample, lines: list[str]) -> tuple[int, int, int, int]:

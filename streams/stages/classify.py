@@ -3,7 +3,9 @@
 Pure core: :func:`page_texts` (the text each page gives the classifier) and
 :func:`summarise`. Adapter: :class:`ClassifyStage`, one Triton call per
 verification. A page OCR could not read is classified from empty text, which
-the model answers with ``unknown`` (reason ``NO_TEXT``): never a guess.
+the model answers with ``unknown`` (reason ``NO_TEXT``): never a guess. A
+type the client declared (form field ``documentType``) is taken as given,
+with reason ``DECLARED_BY_CLIENT``, and the model is not called.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ def page_texts(event: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
         text = "\n".join(line["text"] for line in reading.get("lines", []))
         out.append((page, text))
     return out
+
+
+def declared_type(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The client's declared type as a prediction (the model is skipped), or None."""
+    declared = json.loads(event["submission_json"]).get("declared_document_type")
+    if not declared:
+        return None
+    return {"documentType": declared, "probability": 1.0, "reason": "DECLARED_BY_CLIENT", "top": []}
 
 
 def summarise(
@@ -50,8 +60,11 @@ class ClassifyStage:
     async def process(self, ctx: StageContext, event: dict[str, Any]) -> StageOutput:
         texts = page_texts(event)
         predictions: list[dict[str, Any]] = []
-        model_ms = 0.0
-        if texts:
+        model_ms: float | None = None  # None: the model was not called
+        declared = declared_type(event)
+        if declared is not None:
+            predictions = [declared] * len(texts)
+        elif texts:
             started = time.monotonic()
             predictions = await asyncio.to_thread(
                 ctx.triton.classify_documents, [t for _, t in texts]

@@ -43,7 +43,7 @@ class OcrStage:
     async def process(self, ctx: StageContext, event: dict[str, Any]) -> StageOutput:
         pages = pages_to_read(event)
         readings: list[dict[str, Any]] = []
-        model_ms = 0.0
+        model_ms: float | None = None  # None: the model was not called
         if pages:
             images = await asyncio.gather(
                 *(asyncio.to_thread(ctx.store.get_bytes, p["object_key"]) for p in pages)

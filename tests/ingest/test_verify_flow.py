@@ -228,3 +228,25 @@ def test_deadline_is_respected_when_the_pipeline_is_stopped(stopped_pipeline: Ha
     assert resp.json()["status"] == "processing"
     # The contract: never answer later than the deadline the client asked for.
     assert elapsed < 2.0, f"answered after {elapsed:.2f}s"
+
+
+def test_a_declared_document_type_skips_classification(harness: Harness) -> None:
+    payslip, _ = document(DocumentType.PAYSLIP, template=2)
+    with harness.client() as c:
+        wrong = c.post(
+            "/api/v1/kyc/verify/identity",
+            files={"documents": ("p.jpg", payslip, "image/jpeg")},
+            data={"documentType": "payslip"},
+        )
+        resp = c.post(
+            "/api/v1/kyc/verify/income",
+            files={"documents": ("p.jpg", payslip, "image/jpeg")},
+            data={"documentType": "PAYSLIP"},
+            headers={"Prefer": "wait=30"},
+        )
+    assert wrong.status_code == 400 and wrong.json()["field"] == "documentType"
+    assert resp.status_code == 200, resp.text
+    doc = resp.json()["result"]["documents"][0]
+    assert doc["documentType"] == "PAYSLIP"
+    assert doc["classification"]["reason"] == "DECLARED_BY_CLIENT"
+    assert "inferenceMs" not in resp.json()["metrics"]["stages"]["classify"]
