@@ -7,8 +7,10 @@ reviewer can see why an image was flagged:
 - sharpness: variance of the Laplacian of the grey image scaled to a fixed
   long side (scale-independent), the standard focus measure;
 - exposure: mean brightness and the share of crushed-dark pixels;
-- glare: the share of near-white, unsaturated pixels (specular reflections);
-- contrast: the standard deviation of brightness;
+- glare: the share of near-white, unsaturated pixels brighter than the paper
+  around them (specular reflections; a white scan's paper is not glare);
+- contrast: the ink-to-paper range (grey levels between the darkest and the
+  lightest 1% of pixels);
 - cropping: how much strong edge runs into the image border (a document cut
   off by the frame leaves its text and borders touching the edge).
 
@@ -34,7 +36,9 @@ MAX_BRIGHTNESS = 230.0
 MAX_CLIPPED_RATIO = 0.5
 MAX_DARK_RATIO = 0.35
 MAX_GLARE_RATIO = 0.04
-MIN_CONTRAST = 25.0
+MIN_CONTRAST = 40.0  # grey levels between the darkest and the lightest 1%
+GLARE_ABOVE_PAPER = 10.0
+MIN_INK_RATIO = 0.002
 MAX_BORDER_EDGE_RATIO = 0.15
 
 
@@ -102,9 +106,14 @@ def assess(image: npt.NDArray[np.uint8]) -> QualityReport:
 
     sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
     brightness = float(grey.mean())
-    contrast = float(grey.std())
+    p1, paper, p99 = (float(v) for v in np.percentile(grey, [1, 60, 99]))
+    # Ink against paper, not the spread of all pixels: a dim but legible page
+    # (dark grey paper, black ink) has a small standard deviation and a
+    # clear ink-to-paper range.
+    contrast = p99 - p1
     dark_ratio = float((grey < 30).mean())
     clipped_ratio = float((grey >= 250).mean())
+    ink_ratio = float((grey < 128).mean())
 
     if image.ndim == 3:
         small = (
@@ -116,6 +125,9 @@ def assess(image: npt.NDArray[np.uint8]) -> QualityReport:
         glare_mask = (hsv[..., 2] >= 250) & (hsv[..., 1] <= 25)
     else:
         glare_mask = grey >= 250
+    # Glare is light brighter than the paper it falls on. On a white scan the
+    # paper itself is near 255: that is not glare, and is not counted.
+    glare_mask &= grey >= paper + GLARE_ABOVE_PAPER
     glare_ratio = float(glare_mask.mean())
 
     edges = cv2.Canny(grey, 80, 200)
@@ -132,8 +144,13 @@ def assess(image: npt.NDArray[np.uint8]) -> QualityReport:
         issues.append("BLURRY")
     if brightness < MIN_BRIGHTNESS or dark_ratio > MAX_DARK_RATIO:
         issues.append("UNDEREXPOSED")
-    # White paper is bright by nature: only washed-out detail counts.
-    if brightness > MAX_BRIGHTNESS and clipped_ratio > MAX_CLIPPED_RATIO:
+    # White paper is bright by nature: only washed-out detail counts (the
+    # page clipped AND almost no dark ink left on it).
+    if (
+        brightness > MAX_BRIGHTNESS
+        and clipped_ratio > MAX_CLIPPED_RATIO
+        and ink_ratio < MIN_INK_RATIO
+    ):
         issues.append("OVEREXPOSED")
     if glare_ratio > MAX_GLARE_RATIO:
         issues.append("GLARE")

@@ -5,9 +5,12 @@ final state and the public event in one transaction (outbox), then publishes.
 
 What this stage can honestly conclude today: a verification whose documents
 could not be read fails; one whose every document page is unusable is
-DECLINED for quality; anything else goes to REVIEW, because the automated
-identity checks (classification, extraction, face, fraud) are not part of
-the pipeline yet. It never approves on quality alone.
+DECLINED for quality (a page flagged by the image measurements that OCR
+nevertheless read confidently is usable: reading it is what quality is
+for); one where no page is a document the route accepts is DECLINED as a
+type mismatch; anything else goes to REVIEW, because the identity checks
+(extraction, face, fraud) are not part of the pipeline yet. It never
+approves.
 """
 
 from __future__ import annotations
@@ -84,7 +87,8 @@ def decide(event: dict[str, Any]) -> Verdict:
                 "height": page["height"],
                 "rotationApplied": page["rotation_applied"],
             }
-            q = quality.get((page["file_position"], page["page"]))
+            key = (page["file_position"], page["page"])
+            q = quality.get(key)
             if q is not None:
                 blocking = [i for i in q["issues"] if i in BLOCKING_ISSUES]
                 doc["quality"] = {
@@ -92,17 +96,27 @@ def decide(event: dict[str, Any]) -> Verdict:
                     "issues": q["issues"],
                     "measurements": json.loads(q["report_json"]),
                 }
-                checks.append(
-                    {
+                check: dict[str, Any] = {
+                    "name": "IMAGE_QUALITY",
+                    "status": "fail" if blocking else "pass",
+                    "reasons": blocking,
+                }
+                read_well = blocking and _read_well(readings.get(key))
+                if read_well:
+                    # The image measurements are a proxy for "can it be read";
+                    # the OCR reading it confidently is the real answer.
+                    check = {
                         "name": "IMAGE_QUALITY",
-                        "status": "fail" if blocking else "pass",
-                        "reasons": blocking,
+                        "status": "pass",
+                        "reasons": [],
+                        "detail": f"{', '.join(blocking)} measured, yet the page was read: "
+                        f"{read_well}",
                     }
-                )
+                    blocking = []
+                checks.append(check)
                 if page["role"] == "document":
                     readable_document_pages += 1
                     usable_document_pages += 0 if blocking else 1
-            key = (page["file_position"], page["page"])
             if key in readings:
                 doc.update(_ocr_view(readings[key]))
             if key in classes:
@@ -154,6 +168,24 @@ def decide(event: dict[str, Any]) -> Verdict:
     reasons.append("AUTOMATED_CHECKS_INCOMPLETE")
     result["decisionReasons"] = reasons
     return Verdict(Status.COMPLETED, Decision.REVIEW, result, None, reasons)
+
+
+# A page counts as read when OCR found this many lines at this mean confidence.
+READ_MIN_LINES = 5
+READ_MIN_CONFIDENCE = 0.85
+
+
+def _read_well(reading: dict[str, Any] | None) -> str:
+    """Why the page counts as read despite its quality flags; empty when it does not."""
+    if not reading or "error" in reading:
+        return ""
+    lines = reading.get("lines", [])
+    if len(lines) < READ_MIN_LINES:
+        return ""
+    mean = sum(float(line["confidence"]) for line in lines) / len(lines)
+    if mean < READ_MIN_CONFIDENCE:
+        return ""
+    return f"{len(lines)} lines at mean confidence {mean:.2f}"
 
 
 def _category_of(document_type: str) -> str:

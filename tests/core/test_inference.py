@@ -45,7 +45,7 @@ def test_document_ocr_reads_a_generated_omang(stack: Settings) -> None:
     jpeg, sample = document(DocumentType.NATIONAL_ID_FRONT, condition="phone")
     (reading,) = gateway.document_ocr([jpeg])
     text = _squash("".join(line["text"] for line in reading["lines"]))
-    for name in ("surname", "omang_number"):
+    for name in ("surname", "id_number"):
         assert _squash(sample.field(name).value) in text, name
     assert reading["geometry"]["pageFound"] is True  # a photo on a table: page found
     line = reading["lines"][0]

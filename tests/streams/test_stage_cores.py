@@ -190,3 +190,30 @@ def test_an_unknown_document_is_for_a_human_not_a_mismatch() -> None:
 def test_auto_detects_the_verification_type() -> None:
     v = decide(_event([PAGE], [_q([])], category="auto", doc_type="payslip"))
     assert v.result is not None and v.result["detectedVerificationType"] == "INCOME"
+
+
+def _with_reading(event: dict[str, object], lines: int, confidence: float) -> dict[str, object]:
+    box = [[0, 0], [9, 0], [9, 9], [0, 9]]
+    reading = {
+        "lines": [{"text": f"line {i}", "confidence": confidence, "box": box} for i in range(lines)]
+    }
+    event["ocr"] = {"pages": [{"file_position": 0, "page": 0, "reading_json": json.dumps(reading)}]}
+    return event
+
+
+def test_a_page_read_confidently_is_usable_despite_quality_flags() -> None:
+    event = _event([PAGE], [_q(["BLURRY"])], category="identity", doc_type="passport")
+    v = decide(_with_reading(event, lines=12, confidence=0.95))
+    assert v.decision is Decision.REVIEW
+    assert v.result is not None
+    check = v.result["documents"][0]["checks"][1]
+    assert check["name"] == "IMAGE_QUALITY" and check["status"] == "pass"
+    assert "BLURRY measured" in check["detail"] and "12 lines" in check["detail"]
+
+
+def test_a_flagged_page_the_ocr_could_not_read_is_declined() -> None:
+    event = _event([PAGE], [_q(["BLURRY"])], category="identity", doc_type="passport")
+    v = decide(_with_reading(event, lines=12, confidence=0.6))
+    assert v.decision is Decision.DECLINED and v.reasons == ["INVALID_DOCUMENT_QUALITY"]
+    v = decide(_with_reading(event, lines=2, confidence=0.99))
+    assert v.decision is Decision.DECLINED
