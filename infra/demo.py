@@ -68,16 +68,11 @@ def run_demo(settings: Settings) -> None:
             f"demo against {base} as a new organisation {org} with an API key "
             f"({key.rsplit('_', 1)[0]}_…)"
         )
+        omang = specimen(DocumentType.NATIONAL_ID_FRONT, "phone")
         t0 = time.perf_counter()
         resp = client.post(
             "/api/v1/kyc/verify/identity",
-            files={
-                "documents": (
-                    "omang-front.jpg",
-                    specimen(DocumentType.NATIONAL_ID_FRONT, "phone"),
-                    "image/jpeg",
-                )
-            },
+            files={"documents": ("omang-front.jpg", omang, "image/jpeg")},
             data={"reference": "demo-clean"},
             headers={"Prefer": "wait=15"},
         )

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from models.ocr.engine import Image, Line, OcrEngine
 from models.ocr.geometry import PageGeometry, find_page, rectify, rotate, upright_rotation
 
@@ -49,7 +51,7 @@ def read_document(image: Image, engine: OcrEngine) -> DocumentReading:
     result = engine.read(page, quads=quads)
     geometry = PageGeometry(
         page_found=quad is not None,
-        quad=quad.round(1).tolist() if quad is not None else None,
+        quad=quad.astype(np.float64).round(1).tolist() if quad is not None else None,
         rotation=rotation,
         width=int(page.shape[1]),
         height=int(page.shape[0]),

@@ -206,7 +206,7 @@ class OcrEngine:
         timings.classify_ms = (t2 - t1) * 1000
         timings.recognize_ms = (t3 - t2) * 1000
         lines = [
-            Line(text=text.strip(), confidence=conf, box=q.round(1).tolist())
+            Line(text=text.strip(), confidence=conf, box=q.astype(np.float64).round(1).tolist())
             for q, (text, conf) in zip(quads, texts, strict=True)
             if conf >= MIN_LINE_CONFIDENCE and text.strip()
         ]
