@@ -16,7 +16,8 @@ from typing import Any
 
 import faust
 import httpx
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from core.db.pool import open_pool
 from core.db.verifications import VerificationRepository
@@ -53,6 +54,24 @@ STAGES: tuple[Stage, ...] = (
 # worker. OCR is CPU-bound in Triton: two in flight keep it busy without
 # queueing requests past their timeout.
 CONCURRENCY = {"intake": 4, "quality": 4, "ocr": 2, "classify": 4, "decision": 2}
+
+
+# A broker that has just started has no group coordinator for a while (its
+# offsets topic is being created): the anchor waits for one, this long at most.
+COORDINATOR_WAIT_S = 60.0
+_COORDINATOR_CODES = frozenset(
+    {
+        KafkaError.NOT_COORDINATOR,
+        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+        KafkaError.COORDINATOR_NOT_AVAILABLE,
+        KafkaError._TIMED_OUT,
+    }
+)
+
+
+def _coordinator_not_ready(exc: BaseException) -> bool:
+    """Transient group-coordinator errors of a starting broker (anything else re-raises)."""
+    return isinstance(exc, KafkaException) and exc.args[0].code() in _COORDINATOR_CODES
 
 
 class Pipeline:
@@ -135,15 +154,27 @@ class Pipeline:
                 if t in meta.topics
                 for p in meta.topics[t].partitions
             ]
-            missing = [tp for tp in consumer.committed(tps, timeout=10) if tp.offset < 0]
-            for tp in missing:
-                low, _ = consumer.get_watermark_offsets(tp, timeout=10)
-                tp.offset = low
-            if missing:
-                consumer.commit(offsets=missing, asynchronous=False)
-            return len(missing)
+            for attempt in Retrying(
+                retry=retry_if_exception(_coordinator_not_ready),
+                stop=stop_after_delay(COORDINATOR_WAIT_S),
+                wait=wait_exponential(multiplier=0.2, max=2),
+                reraise=True,
+            ):
+                with attempt:
+                    return self._commit_missing(consumer, tps)
+            raise AssertionError("unreachable: Retrying re-raises")  # pragma: no cover
         finally:
             consumer.close()
+
+    @staticmethod
+    def _commit_missing(consumer: Consumer, tps: list[TopicPartition]) -> int:
+        missing = [tp for tp in consumer.committed(tps, timeout=10) if tp.offset < 0]
+        for tp in missing:
+            low, _ = consumer.get_watermark_offsets(tp, timeout=10)
+            tp.offset = low
+        if missing:
+            consumer.commit(offsets=missing, asynchronous=False)
+        return len(missing)
 
     def topic(self, name: str) -> faust.TopicT:
         if name not in self._faust_topics:

@@ -167,3 +167,18 @@ def test_stage_order() -> None:
 def test_transient_classification() -> None:
     assert is_transient(InferenceUnavailable("x")) and is_transient(TimeoutError())
     assert not is_transient(ObjectNotFound("k")) and not is_transient(ValueError())
+
+
+def test_a_starting_brokers_coordinator_errors_are_waited_out() -> None:
+    from confluent_kafka import KafkaError, KafkaException
+
+    from streams.app import _coordinator_not_ready
+
+    assert _coordinator_not_ready(KafkaException(KafkaError(KafkaError.NOT_COORDINATOR)))
+    assert _coordinator_not_ready(
+        KafkaException(KafkaError(KafkaError.COORDINATOR_LOAD_IN_PROGRESS))
+    )
+    assert not _coordinator_not_ready(
+        KafkaException(KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED))
+    )
+    assert not _coordinator_not_ready(ValueError("x"))
