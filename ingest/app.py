@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             token,
             verify.verify,
+            verify.extract,
             verifications.get_verification,
             verifications.list_verifications,
             health.live,

@@ -1,11 +1,13 @@
-"""Machine Readable Zones (ICAO Doc 9303): check digits and composition.
+"""Machine Readable Zones (ICAO Doc 9303): check digits, composition and parsing.
 
 Pure standard-library code. The layouts of the three document formats (TD1
 identity cards, TD2 cards and TD3 passports) and of the MRV-A visa are
 declared once, as data (:data:`LAYOUTS`): each field names its line, its
 zero-based start column, its length and, where it has one, the column of its
-check digit. Composition fills these slots; a parser can read the same slots
-back (see :func:`slice_field`).
+check digit. Composition fills these slots; :func:`parse` reads the same slots
+back (see :func:`slice_field`), correcting OCR confusions only where the field's
+alphabet or its check digit confirms the correction, and :func:`find_mrz` picks
+the MRZ lines out of the noisy OCR text of a whole page.
 
 Names follow Doc 9303 part 3: upper case, diacritics transliterated or
 dropped, spaces and hyphens become the filler ``<``, other punctuation is
@@ -17,6 +19,7 @@ identifier (given names) by ``<<``, and over-long names are truncated
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -295,7 +298,9 @@ def compose(data: MrzData, fmt: MrzFormat) -> tuple[str, ...]:
         if fmt not in (MrzFormat.TD1, MrzFormat.TD2):
             raise ValueError(f"{fmt} document numbers have at most 9 characters: {number!r}")
         rest = number[9:]
-        optional = rest + check_digit(number) + optional
+        # Doc 9303 part 5, note j: the rest, its check digit, then a filler (so the
+        # optional data that follows can be told apart from the number).
+        optional = rest + check_digit(number) + (FILLER + optional if optional else "")
         number = number[:9]
 
     put("document_code", _code(data.document_code, 2))
@@ -389,3 +394,468 @@ def check_digits_valid(lines: tuple[str, ...] | list[str], fmt: MrzFormat) -> bo
     except ValueError:
         return False
     return True
+
+
+# =====================================================================================
+# Parsing
+# =====================================================================================
+#
+# Correction policy (Doc 9303 OCR-B confusions): a character is changed only where
+# its field's alphabet rules it out (a letter in a date or a check digit, a digit in a
+# name or a country code), or where the check digit confirms it:
+#
+# * letters-only fields (document code, issuing state, nationality, names) map the
+#   digits 0/1/2/5/6/8 to O/I/Z/S/G/B, with no check digit needed;
+# * digit-only positions (dates and every check digit) map O/D/Q/I/S/B/Z/G to
+#   0/0/0/1/5/8/2/6, but the mapping stands only if the field's check digit then
+#   verifies;
+# * alphanumeric positions (document number, optional data) are changed only by a
+#   single confusion substitution that makes the check digit verify, and only when
+#   exactly one such substitution exists: two candidates are never guessed between.
+#   A substitution is a candidate only where the character is the odd one out among
+#   its neighbours (a letter between digits, a digit among letters). A mod-10 check
+#   digit alone cannot tell a confusion from a genuinely wrong character: with every
+#   position open, close to a third of genuine single-digit errors in a random
+#   document number would be "corrected" into a wrong number that verifies; with
+#   the neighbour rule, about one in a hundred. G/6 differ by 10, so a check digit
+#   never sees that confusion.
+#
+# The composite check digit is verified after the field corrections (a look-alike
+# letter in its own position is mapped to a digit if that verifies); the optional
+# data that only the composite covers is never corrected.
+
+
+class MrzError(ValueError):
+    """Lines that are not an MRZ of a format this module knows."""
+
+
+@dataclass(frozen=True)
+class MrzField:
+    """One parsed MRZ field."""
+
+    name: str
+    raw: str  # as found in the MRZ (after correction), fillers included
+    value: str  # cleaned: no fillers, names with spaces, dates ISO, sex M/F/X
+    check_digit_ok: bool | None  # None where the field has no check digit
+    corrected: bool  # a character was changed (see the correction policy above)
+
+
+@dataclass(frozen=True)
+class MrzResult:
+    """A parsed MRZ: fields, check-digit verdicts, corrections made and errors found."""
+
+    format: MrzFormat
+    lines: tuple[str, ...]  # normalised lines as parsed, after correction
+    fields: dict[str, MrzField]
+    composite_ok: bool | None  # None for MRV-A (no composite check digit)
+    valid: bool  # every present check digit, and the composite, verifies (check
+    # digits only: an impossible date or a stray character is in ``errors`` alone)
+    corrections: tuple[str, ...]  # e.g. "document_number[3]: O→0"
+    errors: tuple[str, ...]  # e.g. "MRZ_CHECKDIGIT_FAILED:birth_date"
+
+
+_MRZ_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+_DIGITS = frozenset("0123456789")
+# A letter where only a digit may stand, and a digit where only a letter may stand.
+_TO_DIGIT = {"O": "0", "D": "0", "Q": "0", "I": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
+_TO_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
+# Where both letters and digits are allowed, what each character may have been.
+_ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    **{letter: (digit,) for letter, digit in _TO_DIGIT.items()},
+    "0": ("O", "D", "Q"),
+    "1": ("I",),
+    "2": ("Z",),
+    "5": ("S",),
+    "6": ("G",),
+    "8": ("B",),
+}
+_LETTER_FIELDS = ("document_code", "issuing_state", "nationality", "name")
+_DATE_FIELDS = ("birth_date", "expiry_date")
+_SEXES = {"M": "M", "F": "F", "X": "X", FILLER: "X"}
+
+# Position kinds for correction: a fixed character, a digit-only position, or an
+# alphanumeric one.
+_FIXED, _DIGIT, _ALNUM = "fixed", "digit", "alnum"
+
+_Pos = tuple[int, int]  # (line, column)
+
+
+def _confirmed(chars: list[str], kinds: list[str]) -> list[str] | None:
+    """``chars`` (the last one a check digit) corrected so that the check digit verifies.
+
+    Digit-only positions (``kinds`` ``"digit"``) have look-alike letters mapped to
+    digits; then, if the check still fails, one alphanumeric position may be changed
+    to its OCR look-alike, where the new character matches its neighbours' kind
+    (letter or digit). ``None`` when nothing verifies, or when more than one
+    candidate does: the policy never guesses.
+    """
+
+    def verifies(cand: list[str]) -> bool:
+        return check_digit("".join(cand[:-1])) == cand[-1]
+
+    base = list(chars)
+    for i, (ch, kind) in enumerate(zip(chars, kinds, strict=True)):
+        if kind == _DIGIT and ch not in _DIGITS and ch != FILLER:
+            if ch not in _TO_DIGIT:
+                return None
+            base[i] = _TO_DIGIT[ch]
+    if verifies(base):
+        return base
+    found: set[str] = set()
+    for i, kind in enumerate(kinds):
+        if kind != _ALNUM:
+            continue
+        # Only a character that is the odd one out among its neighbours in the field
+        # (a letter between digits, a digit after letters, ...) may have been misread.
+        neighbours = {
+            base[j].isdigit()
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(kinds) - 1 and kinds[j] == _ALNUM and base[j] != FILLER
+        }
+        for alt in _ALTERNATIVES.get(base[i], ()):
+            if neighbours != {alt.isdigit()}:
+                continue
+            cand = [*base[:i], alt, *base[i + 1 :]]
+            if verifies(cand):
+                found.add("".join(cand))
+    if len(found) == 1:
+        return list(found.pop())
+    return None
+
+
+def _resolve_date(raw: str, limit: dt.date) -> str | None:
+    """``YYMMDD`` as ISO, in the century that puts it on or before ``limit``.
+
+    Doc 9303 writes an unknown day (or month and day) as fillers: those give
+    ``YYYY-MM`` (or ``YYYY``); six fillers give ``""``. ``None``: not a date.
+    """
+    if raw == FILLER * 6:
+        return ""
+    yy, mm, dd = raw[:2], raw[2:4], raw[4:6]
+    if not set(yy) <= _DIGITS:
+        return None
+    month = int(mm) if set(mm) <= _DIGITS else None
+    day = int(dd) if set(dd) <= _DIGITS else None
+    if (month is None and mm != "<<") or (day is None and dd != "<<"):
+        return None
+    if month is None and day is not None:
+        return None
+    year = limit.year - (limit.year - int(yy)) % 100
+    if (year, month or 1, day or 1) > (limit.year, limit.month, limit.day):
+        year -= 100
+    if month is None:
+        return f"{year:04d}"
+    if day is None:
+        return f"{year:04d}-{month:02d}" if 1 <= month <= 12 else None
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _years_later(d: dt.date, years: int) -> dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _clean(line: str) -> str:
+    return "".join(line.split()).upper()
+
+
+def _detect(lines: list[str]) -> MrzFormat:
+    """The format of normalised ``lines``, from their count, width and document code."""
+    shape = (len(lines), *sorted({len(ln) for ln in lines}))
+    bad = {c for ln in lines for c in ln} - _MRZ_CHARS
+    if bad:
+        raise MrzError(f"characters not allowed in an MRZ: {''.join(sorted(bad))!r}")
+    if shape not in ((3, 30), (2, 36), (2, 44)):
+        raise MrzError(f"{len(lines)} lines of lengths {[len(ln) for ln in lines]} are not an MRZ")
+    first = _TO_LETTER.get(lines[0][0], lines[0][0])
+    if not "A" <= first <= "Z":
+        raise MrzError(f"an MRZ starts with a document code letter, not {lines[0][0]!r}")
+    if shape == (3, 30):
+        return MrzFormat.TD1
+    if shape == (2, 36):
+        if first == "V":
+            raise MrzError("MRV-B visas (2 lines of 36, document code V) are not supported")
+        return MrzFormat.TD2
+    return MrzFormat.MRVA if first == "V" else MrzFormat.TD3
+
+
+def parse(lines: list[str] | tuple[str, ...], today: dt.date | None = None) -> MrzResult:
+    """Parse the MRZ ``lines`` (TD1, TD2, TD3 or MRV-A), correcting OCR confusions.
+
+    Lines are upper-cased and spaces removed; anything else must already be an MRZ
+    (:func:`find_mrz` extracts and normalises one from noisy OCR text). Two-digit
+    years resolve so that the birth date is not after ``today`` (default: the
+    current date) and the expiry date is at most 50 years after it. Expired
+    documents are not an error here: judging expiry is for the caller.
+
+    Raises :class:`MrzError` for lines that are not an MRZ of a known format.
+    """
+    today = today or dt.date.today()
+    texts = [_clean(ln) for ln in lines]
+    fmt = _detect(texts)
+    layout = LAYOUTS[fmt]
+    rows = [list(t) for t in texts]
+    corrections: list[tuple[_Pos, str]] = []  # in MRZ order at the end
+    corrected: set[str] = set()
+    errors: list[str] = []
+
+    def text(positions: list[_Pos]) -> str:
+        return "".join(rows[ln][col] for ln, col in positions)
+
+    def span(slot: FieldSlot) -> list[_Pos]:
+        return [(slot.line, c) for c in range(slot.start, slot.start + slot.length)]
+
+    def apply(labels: list[str], positions: list[_Pos], new: list[str]) -> None:
+        """Write ``new`` at ``positions``, recording each change under its label."""
+        for label, (ln, col), ch in zip(labels, positions, new, strict=True):
+            if rows[ln][col] != ch:
+                corrections.append(((ln, col), f"{label}: {rows[ln][col]}→{ch}"))
+                corrected.add(label.split("[")[0])
+                rows[ln][col] = ch
+
+    # 1. Letters-only fields: digits there are misread letters.
+    for name in _LETTER_FIELDS:
+        positions = span(layout.slot(name))
+        new = [_TO_LETTER.get(c, c) for c in text(positions)]
+        if any(c in _DIGITS for c in new):
+            errors.append(f"MRZ_INVALID_CHARACTER:{name}")
+        if name == "name":
+            sep = "".join(new).find(FILLER * 2)
+            labels = [
+                f"surname[{i}]" if sep < 0 or i < sep else f"given_names[{i - sep - 2}]"
+                for i in range(len(new))
+            ]
+        else:
+            labels = [f"{name}[{i}]" for i in range(len(new))]
+        apply(labels, positions, new)
+
+    # 2. Fields with a check digit.
+    checks: dict[str, bool] = {}
+    number_extra: list[_Pos] = []  # TD1/TD2: the rest of a long document number
+    optional_from = 0  # where the optional data proper starts, after that rest
+    long_numbers = fmt in (MrzFormat.TD1, MrzFormat.TD2)
+    for slot in layout.slots:
+        if slot.check is None:
+            continue
+        positions = span(slot)
+        check_pos: _Pos = (slot.line, slot.check)
+        kind = _DIGIT if slot.name in _DATE_FIELDS else _ALNUM
+        got = rows[slot.line][slot.check]
+        if got == FILLER and slot.name == "optional_data" and set(text(positions)) == {FILLER}:
+            checks[slot.name] = True  # Doc 9303: an empty optional data field
+            continue
+        if got == FILLER and slot.name == "document_number" and long_numbers:
+            # Doc 9303: the rest of the number, its check digit and a filler open
+            # the optional data.
+            opt_positions = span(layout.slot("optional_data"))
+            end = text(opt_positions).find(FILLER)
+            end = len(opt_positions) if end < 0 else end
+            optional_from = min(end + 1, len(opt_positions))
+            if end < 2:
+                checks[slot.name] = False
+                continue
+            number_extra = opt_positions[: end - 1]
+            positions = positions + number_extra
+            check_pos = opt_positions[end - 1]
+        labels = [f"{slot.name}[{i}]" for i in range(len(positions))] + [f"{slot.name}[check]"]
+        all_positions = [*positions, check_pos]
+        fixed = _confirmed(list(text(all_positions)), [kind] * len(positions) + [_DIGIT])
+        checks[slot.name] = fixed is not None
+        if fixed is not None:
+            apply(labels, all_positions, fixed)
+
+    # 3. The composite check digit: verified over the corrected fields. Only the
+    # composite check digit itself is corrected (a look-alike letter), and only when
+    # that makes it verify; optional data that only the composite covers is never
+    # changed (a single mod-10 digit over ~25 characters confirms too little).
+    composite_ok: bool | None = None
+    if layout.composite_at is not None:
+        positions = [(ln, c) for ln, a, b in layout.composite_ranges for c in range(a, b)]
+        positions.append(layout.composite_at)
+        fixed = _confirmed(list(text(positions)), [_FIXED] * (len(positions) - 1) + [_DIGIT])
+        composite_ok = fixed is not None
+        if fixed is not None:
+            apply(["composite[check]"] * len(positions), positions, fixed)
+
+    # 4. Fields, from the corrected lines.
+    final = tuple("".join(r) for r in rows)
+    fields: dict[str, MrzField] = {}
+
+    def add(name: str, raw: str, value: str, check: bool | None = None) -> None:
+        fields[name] = MrzField(name, raw, value, check, name in corrected)
+
+    for slot in layout.slots:
+        raw = slice_field(final, slot)
+        check = checks.get(slot.name)
+        if slot.name == "name":
+            sep = raw.find(FILLER * 2)
+            surname, given = (raw, "") if sep < 0 else (raw[:sep], raw[sep + 2 :])
+            add("surname", surname, surname.replace(FILLER, " ").strip())
+            add("given_names", given, given.replace(FILLER, " ").strip())
+        elif slot.name == "document_number":
+            raw += "".join(final[ln][col] for ln, col in number_extra)
+            add(slot.name, raw, raw.replace(FILLER, ""), check)
+        elif slot.name == "optional_data":
+            raw = raw[optional_from:]
+            add(slot.name, raw, raw.replace(FILLER, ""), check)
+        elif slot.name in _DATE_FIELDS:
+            limit = today if slot.name == "birth_date" else _years_later(today, 50)
+            value = _resolve_date(raw, limit)
+            if value is None:
+                errors.append(f"MRZ_INVALID_DATE:{slot.name}")
+            add(slot.name, raw, value or "", check)
+        elif slot.name == "sex":
+            if raw not in _SEXES:
+                errors.append("MRZ_INVALID_CHARACTER:sex")
+            add(slot.name, raw, _SEXES.get(raw, ""))
+        else:
+            add(slot.name, raw, raw.replace(FILLER, ""), check)
+
+    failed = [f"MRZ_CHECKDIGIT_FAILED:{name}" for name, ok in checks.items() if not ok]
+    if composite_ok is False:
+        failed.append("MRZ_COMPOSITE_FAILED")
+    return MrzResult(
+        format=fmt,
+        lines=final,
+        fields=fields,
+        composite_ok=composite_ok,
+        valid=all(checks.values()) and composite_ok is not False,
+        corrections=tuple(note for _, note in sorted(corrections)),
+        errors=tuple(failed + errors),
+    )
+
+
+# Characters OCR reads for the filler that are never MRZ characters ('«' is handled
+# apart: it may stand for one filler or two).
+_FILLER_LOOKALIKES = str.maketrans(dict.fromkeys("‹〈⟨❮ㄑくク", FILLER))
+# (format, line count, width, first letters of its document codes)
+_SHAPES = (
+    (MrzFormat.TD3, 2, 44, "P"),
+    (MrzFormat.MRVA, 2, 44, "V"),
+    (MrzFormat.TD2, 2, 36, "ACI"),
+    (MrzFormat.TD1, 3, 30, "ACI"),
+)
+_DIGITISH = _DIGITS | set(_TO_DIGIT) | {FILLER}
+
+
+def _prepare(line: str) -> str:
+    """An OCR line upper-cased, without spaces, look-alike fillers mapped (but ``«``)."""
+    text = unicodedata.normalize("NFKC", line)
+    return "".join(text.split()).upper().translate(_FILLER_LOOKALIKES)
+
+
+def _fillers_in_runs(text: str) -> str:
+    """``K`` read for ``<`` inside a run of fillers, mapped back.
+
+    A ``K`` counts as a filler only after three fillers (names never hold three in a
+    row, so this is padding) and before another filler or the end of the line.
+    """
+    out = list(text)
+    for i, c in enumerate(out):
+        if (
+            c == "K"
+            and i >= 3
+            and out[i - 3 : i] == [FILLER] * 3
+            and (i + 1 == len(out) or out[i + 1] in (FILLER, "K"))
+        ):
+            out[i] = FILLER
+    return "".join(out)
+
+
+def _fit(text: str, width: int, name_last: bool) -> tuple[str, int] | None:
+    """``text`` as an MRZ line of ``width``, and how many fillers that added or dropped.
+
+    Only trailing fillers may be missing or extra. A line that misses some must end
+    with a filler, unless it ends with the name field (``name_last``), whose whole
+    run of padding fillers OCR may drop.
+    """
+    variants = [text] if "«" not in text else [text.replace("«", "<"), text.replace("«", "<<")]
+    best: tuple[str, int] | None = None
+    for variant in variants:
+        line = _fillers_in_runs(variant)
+        if not line or not set(line) <= _MRZ_CHARS:
+            continue
+        if len(line) == width:
+            return line, 0
+        if len(line) < width and (name_last or line.endswith(FILLER)):
+            fitted = (line + FILLER * (width - len(line)), width - len(line))
+        elif len(line) > width and set(line[width:]) == {FILLER}:
+            fitted = (line[:width], len(line) - width)
+        else:
+            continue
+        if best is None or fitted[1] < best[1]:
+            best = fitted
+    return best
+
+
+def _plausible(lines: list[str], fmt: MrzFormat, codes: str) -> bool:
+    """Whether ``lines`` look like an MRZ of ``fmt``: its document code, its dates."""
+    if _TO_LETTER.get(lines[0][0], lines[0][0]) not in codes or FILLER not in lines[0]:
+        return False
+    layout = LAYOUTS[fmt]
+    for slot in layout.slots:
+        if slot.check is not None and lines[slot.line][slot.check] not in _DIGITISH:
+            return False
+        if slot.name in _DATE_FIELDS:
+            raw = slice_field(lines, slot)
+            if not set(raw) <= _DIGITISH or sum(c in _DIGITS for c in raw) < 2:
+                return False
+    return True
+
+
+def _checks_passing(lines: list[str], fmt: MrzFormat) -> int:
+    layout = LAYOUTS[fmt]
+    spans = [
+        (slice_field(lines, s), lines[s.line][s.check]) for s in layout.slots if s.check is not None
+    ]
+    if layout.composite_at is not None:
+        line, col = layout.composite_at
+        spans.append(
+            ("".join(lines[ln][a:b] for ln, a, b in layout.composite_ranges), lines[line][col])
+        )
+    return sum(check_digit(value) == digit for value, digit in spans)
+
+
+def find_mrz(lines: list[str]) -> list[str] | None:
+    """The MRZ in the OCR text ``lines`` of a page, normalised; ``None`` if there is none.
+
+    OCR noise handled: spaces inside lines, lower case, ``«`` (one or two fillers),
+    ``く``, ``‹`` and the like for ``<``, ``K`` for ``<`` inside runs of fillers, an MRZ
+    line split over two OCR lines, and trailing fillers missing (some of them, or
+    all the padding after the name) or extra. The
+    format follows from the line count, the widths (30, 36, 44) and the document
+    code (``P`` passports, ``V`` visas, ``A``/``C``/``I`` cards). Where several line
+    groups qualify, the one with the most verifying check digits wins (then the one
+    joining fewer OCR lines, then the one adding fewer fillers). Nothing else
+    is corrected here: :func:`parse` does that, under check-digit control.
+    """
+    texts = [t for t in (_prepare(ln) for ln in lines) if t]
+    best: tuple[tuple[int, int, int], list[str]] | None = None
+    for fmt, count, width, codes in _SHAPES:
+        name_line = LAYOUTS[fmt].slot("name").line
+        for start in range(len(texts)):
+            for pieces in itertools.product((1, 2), repeat=count):
+                if start + sum(pieces) > len(texts):
+                    continue
+                found: list[str] = []
+                padded = 0
+                at = start
+                for index, n in enumerate(pieces):
+                    fitted = _fit("".join(texts[at : at + n]), width, index == name_line)
+                    at += n
+                    if fitted is None:
+                        break
+                    found.append(fitted[0])
+                    padded += fitted[1]
+                else:
+                    if not _plausible(found, fmt, codes):
+                        continue
+                    score = (_checks_passing(found, fmt), -sum(pieces), -padded)
+                    if best is None or score > best[0]:
+                        best = (score, found)
+    return None if best is None else best[1]

@@ -17,7 +17,14 @@ DAY_MS = 24 * 3600 * 1000
 
 # The pipeline's stages in order. Each stage consumes its own topic and
 # produces to the next one's; later features insert stages into this list.
-PIPELINE_STAGES: tuple[str, ...] = ("intake", "quality", "ocr", "classify", "decision")
+PIPELINE_STAGES: tuple[str, ...] = (
+    "intake",
+    "quality",
+    "ocr",
+    "classify",
+    "extract",
+    "decision",
+)
 LANES: tuple[str, ...] = ("interactive", "batch")
 
 

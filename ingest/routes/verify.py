@@ -68,6 +68,86 @@ async def verify(
             f"unknown category {category!r}; one of {', '.join(c.value for c in Category)}",
             field="category",
         ) from None
+    return await _submit(request, cat, org, service, received_at)
+
+
+@post(
+    "/api/v1/kyc/extract",
+    dependencies={
+        "org": Provide(organisation_id, sync_to_thread=False),
+        "service": Provide(verification_service, sync_to_thread=False),
+    },
+    summary="Extract the data of documents (no decision)",
+    description=(
+        "The same upload as /verify/auto (multipart `documents`, optional `documentType`, "
+        "`reference`, `metadata`, Prefer, Idempotency-Key); the documents go through the same "
+        "pipeline (OCR, classification, extraction) and the answer carries only what was "
+        "read: per document its type, `extractedData`, every field with value, normalised "
+        "value, confidence, source and box, the MRZ, and the validation checks. 202 with a "
+        "Location (the verification) when the deadline passes first."
+    ),
+    tags=["verification"],
+    status_code=200,
+    guards=[requires("verify:write")],
+)
+async def extract(
+    request: Request[Any, Any, State], org: str, service: VerificationService
+) -> Response[dict[str, Any]]:
+    received_at = time.monotonic()
+    response = await _submit(request, Category.AUTO, org, service, received_at)
+    if response.status_code != 200:
+        return response
+    return Response(
+        extraction_view(response.content),
+        status_code=200,
+        headers=dict(response.headers),
+    )
+
+
+# The checks that are about the data, not about the image or the route.
+_DATA_CHECKS_EXCLUDED = frozenset({"DOCUMENT_READABLE", "IMAGE_QUALITY", "DOCUMENT_TYPE"})
+
+
+def extraction_view(body: dict[str, Any]) -> dict[str, Any]:
+    """The data part of a finished verification body (``POST /extract``'s answer)."""
+    documents = []
+    for doc in (body.get("result") or {}).get("documents", []):
+        documents.append(
+            {
+                k: v
+                for k, v in {
+                    "position": doc.get("position"),
+                    "page": doc.get("page"),
+                    "documentType": doc.get("documentType"),
+                    "documentSide": doc.get("documentSide"),
+                    "confidence": doc.get("confidence"),
+                    "extractedData": doc.get("extractedData", {}),
+                    "fields": doc.get("fields", {}),
+                    "mrz": doc.get("mrz"),
+                    "checks": [
+                        c for c in doc.get("checks", []) if c["name"] not in _DATA_CHECKS_EXCLUDED
+                    ],
+                }.items()
+                if v is not None
+            }
+        )
+    return {
+        "id": body["id"],
+        "object": "extraction",
+        "status": body["status"],
+        "documents": documents,
+        "crossDocumentChecks": (body.get("result") or {}).get("crossDocumentChecks", []),
+        "metrics": body.get("metrics", {}),
+    }
+
+
+async def _submit(
+    request: Request[Any, Any, State],
+    cat: Category,
+    org: str,
+    service: VerificationService,
+    received_at: float,
+) -> Response[dict[str, Any]]:
     settings = service.settings.api
     prefer = Prefer.parse(request.headers.get("prefer"), settings.sync_wait_max_s)
     key = request.headers.get("idempotency-key")

@@ -58,6 +58,10 @@ def decide(event: dict[str, Any]) -> Verdict:
         (c["file_position"], c["page"]): c
         for c in (event.get("classification") or {}).get("pages", [])
     }
+    extractions = {
+        (x["file_position"], x["page"]): x for x in (event.get("extraction") or {}).get("pages", [])
+    }
+    cross = json.loads((event.get("extraction") or {}).get("cross_checks_json", "[]"))
     category = str(submission.get("requested_type", "auto"))
     matching_pages = mismatched_pages = 0
     detected: list[dict[str, Any]] = []
@@ -119,6 +123,9 @@ def decide(event: dict[str, Any]) -> Verdict:
                     usable_document_pages += 0 if blocking else 1
             if key in readings:
                 doc.update(_ocr_view(readings[key]))
+            if key in extractions:
+                doc.update(_extraction_view(extractions[key]))
+                checks += json.loads(extractions[key]["extraction_json"])["checks"]
             if key in classes:
                 check = _classification(doc, classes[key], category)
                 checks.append(check)
@@ -138,6 +145,8 @@ def decide(event: dict[str, Any]) -> Verdict:
         "averageConfidence": round(sum(confidences) / len(confidences), 4) if confidences else None,
         "documents": documents,
     }
+    if cross:
+        result["crossDocumentChecks"] = cross
     if category == "auto" and detected:
         best = max(detected, key=lambda c: c["probability"])
         result["detectedVerificationType"] = _category_of(best["document_type"])
@@ -165,6 +174,14 @@ def decide(event: dict[str, Any]) -> Verdict:
     reasons = []
     if classes and matching_pages == 0:
         reasons.append("DOCUMENT_TYPE_UNKNOWN")
+    # Failed validations are listed for the reviewer (risk scoring weighs them later).
+    for doc in documents:
+        for c in doc["checks"]:
+            if c["status"] == "fail" and c["name"] not in ("IMAGE_QUALITY", "DOCUMENT_TYPE"):
+                reasons += [r for r in c["reasons"] if r not in reasons]
+    for c in cross:
+        if c["status"] == "fail":
+            reasons += [r for r in c["reasons"] if r not in reasons]
     reasons.append("AUTOMATED_CHECKS_INCOMPLETE")
     result["decisionReasons"] = reasons
     return Verdict(Status.COMPLETED, Decision.REVIEW, result, None, reasons)
@@ -186,6 +203,57 @@ def _read_well(reading: dict[str, Any] | None) -> str:
     if mean < READ_MIN_CONFIDENCE:
         return ""
     return f"{len(lines)} lines at mean confidence {mean:.2f}"
+
+
+# extractedData keys of the public API (conventions) ← our field names, first found wins.
+PUBLIC_FIELDS = {
+    "name": (
+        "full_name",
+        "name",
+        "employee_name",
+        "customer_name",
+        "account_holder",
+        "company",
+        "company_name",
+    ),
+    "idNumber": (
+        "id_number",
+        "passport_number",
+        "document_number",
+        "card_number",
+        "permit_number",
+        "licence_number",
+        "registration_number",
+        "tin",
+    ),
+    "dateOfBirth": ("birth_date",),
+    "nationality": ("nationality",),
+    "gender": ("sex",),
+    "expiryDate": ("expiry_date", "valid_to", "valid_until"),
+    "placeOfBirth": ("birth_place",),
+}
+
+
+def _extraction_view(x: dict[str, Any]) -> dict[str, Any]:
+    """``extractedData`` (the customary keys, normalised), every field in detail, the MRZ."""
+    ex = json.loads(x["extraction_json"])
+    fields = ex["fields"]
+    data: dict[str, Any] = {}
+    if "surname" in fields:
+        given = fields.get("forenames") or fields.get("given_names")
+        data["name"] = " ".join(
+            p for p in (given["normalized"] if given else "", fields["surname"]["normalized"]) if p
+        )
+    for key, names in PUBLIC_FIELDS.items():
+        if key in data:
+            continue
+        hit = next((fields[n] for n in names if n in fields), None)
+        if hit is not None:
+            data[key] = hit["normalized"]
+    out: dict[str, Any] = {"extractedData": data, "fields": fields}
+    if ex.get("mrz"):
+        out["mrz"] = ex["mrz"]
+    return out
 
 
 def _category_of(document_type: str) -> str:

@@ -47,7 +47,7 @@ def test_async_submission_then_poll(harness: Harness) -> None:
     assert got["verificationType"] == "IDENTITY"
     # The right document, read and classified; no stage checks identity yet: never approved.
     assert got["decision"] == "REVIEW"
-    assert got["result"]["decisionReasons"] == ["AUTOMATED_CHECKS_INCOMPLETE"]
+    assert got["result"]["decisionReasons"][-1] == "AUTOMATED_CHECKS_INCOMPLETE"
     assert got["result"]["totalDocuments"] == 1 and got["result"]["documentsFound"] == 1
     doc = got["result"]["documents"][0]
     assert doc["mediaType"] == "image/jpeg"
@@ -61,8 +61,13 @@ def test_async_submission_then_poll(harness: Harness) -> None:
     assert {"intake", "quality", "ocr", "classify"} <= set(got["metrics"]["stages"])
     assert got["metrics"]["stages"]["ocr"]["inferenceMs"] > 0
     assert got["metrics"]["totalFiles"] == 1 and got["metrics"]["processingTimeMs"] > 0
-    # Not produced by any stage yet: absent, never faked.
-    assert "extractedData" not in doc
+    # Read from the card: the customary keys, normalised; every field in detail.
+    data = doc["extractedData"]
+    assert data["idNumber"] == sample.field("id_number").value
+    assert sample.field("surname").value in data["name"]
+    assert doc["fields"]["id_number"]["source"] == "VIZ"
+    assert 0 < doc["fields"]["id_number"]["confidence"] <= 1
+    assert "extract" in got["metrics"]["stages"]
 
 
 def test_synchronous_flow_answers_with_the_result(harness: Harness) -> None:
@@ -252,3 +257,25 @@ def test_a_declared_document_type_skips_classification(harness: Harness) -> None
     assert doc["documentType"] == "PAYSLIP"
     assert doc["classification"]["reason"] == "DECLARED_BY_CLIENT"
     assert "inferenceMs" not in resp.json()["metrics"]["stages"]["classify"]
+
+
+def test_extract_returns_the_data_only(harness: Harness) -> None:
+    passport, sample = document(DocumentType.PASSPORT, condition="phone")
+    with harness.client() as c:
+        resp = c.post(
+            "/api/v1/kyc/extract",
+            files={"documents": ("passport.jpg", passport, "image/jpeg")},
+            headers={"Prefer": "wait=30"},
+        )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["object"] == "extraction" and body["status"] == "completed"
+    assert "decision" not in body
+    (doc,) = body["documents"]
+    assert doc["documentType"] == "PASSPORT"
+    # The MRZ was found, its check digits verified, and it agrees with the visual zone.
+    assert doc["mrz"]["valid"] is True and tuple(doc["mrz"]["lines"]) == sample.mrz
+    assert doc["extractedData"]["idNumber"] == sample.field("passport_number").value
+    assert doc["fields"]["passport_number"]["source"] in ("MRZ", "VIZ+MRZ")
+    names = {c["name"]: c for c in doc["checks"]}
+    assert names["MRZ"]["status"] == "pass" and names["MRZ_VIZ_AGREEMENT"]["status"] == "pass"

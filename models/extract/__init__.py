@@ -1,0 +1,1 @@
+"""Field extraction and validation from OCR lines (visual zone, MRZ)."""

@@ -1,0 +1,240 @@
+"""Extraction and validation for one document page: fields from the visual zone and the MRZ.
+
+``extract_document(doc_type, ocr_lines, today)`` returns every field with
+value, normalised value, confidence and source, the MRZ as parsed (check
+digits verified, OCR confusions corrected only where a check digit confirms
+them), and the validation checks with reason codes. Pure; no I/O.
+
+Check status: ``pass``, ``fail`` or ``not_applicable``. An expired document
+is a ``fail`` of ``DOCUMENT_EXPIRED`` — a result, not an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from models import mrz as mrzlib
+from models.doctypes import DocumentType as D
+from models.extract.kv import Extracted, extract
+from models.extract.lexicon import fields_of
+from models.extract.normalise import name as norm_name
+
+MRZ_TYPES = frozenset(
+    {D.PASSPORT, D.FOREIGN_PASSPORT, D.NATIONAL_ID_BACK, D.FOREIGN_ID_CARD, D.VISA}
+)
+# MRZ field → the visual-zone field it must agree with.
+MRZ_TO_VIZ = {
+    "surname": "surname",
+    "given_names": "given_names",
+    "birth_date": "birth_date",
+    "expiry_date": "expiry_date",
+    "sex": "sex",
+    "document_number": "passport_number",
+}
+MIN_AGE_AT_ISSUE = 16
+BILL_MAX_AGE_DAYS = 92  # "within 3 months"
+BILLS = frozenset({D.ELECTRICITY_BILL, D.WATER_BILL, D.TELECOM_BILL, D.COUNCIL_RATES_BILL})
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # pass, fail, not_applicable
+    reasons: list[str] = field(default_factory=list)
+    detail: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "status": self.status, "reasons": self.reasons}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass
+class DocumentExtraction:
+    fields: dict[str, Extracted]
+    checks: list[Check]
+    mrz: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fields": {k: v.to_dict() for k, v in self.fields.items()},
+            "checks": [c.to_dict() for c in self.checks],
+            "mrz": self.mrz,
+        }
+
+
+def _mrz_fields(result: mrzlib.MrzResult, doc_type: D) -> dict[str, Extracted]:
+    out: dict[str, Extracted] = {}
+    for name, f in result.fields.items():
+        if not f.value:
+            continue
+        # Codes, not the visual zone's words: "BWA" is not "MOTSWANA".
+        target = {"nationality": "nationality_code", "issuing_state": "issuing_state_code"}.get(
+            name, name
+        )
+        if name == "document_number":
+            target = "passport_number" if doc_type in (D.PASSPORT, D.FOREIGN_PASSPORT) else name
+        # A field whose check digit verifies is as certain as OCR gets; one
+        # without a check digit (names) rides on the composite.
+        ok = f.check_digit_ok if f.check_digit_ok is not None else result.composite_ok
+        conf = 0.99 if ok else (0.9 if ok is None else 0.5)
+        out[target] = Extracted(target, f.raw, f.value, conf, [], source="MRZ")
+    return out
+
+
+def _agree(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    na, nb = norm_name(a) or "", norm_name(b) or ""
+    return bool(na) and na.replace(" ", "") == nb.replace(" ", "")
+
+
+def extract_document(
+    doc_type: D, lines: list[dict[str, Any]], today: dt.date | None = None
+) -> DocumentExtraction:
+    """Fields and checks for one page of a known type (unknown types give nothing)."""
+    today = today or dt.date.today()
+    viz = extract(lines, fields_of(doc_type))
+    checks: list[Check] = []
+    fields = dict(viz)
+    mrz_view: dict[str, Any] | None = None
+    if doc_type in MRZ_TYPES:
+        found = mrzlib.find_mrz([str(line["text"]) for line in lines])
+        if found is None:
+            checks.append(Check("MRZ", "fail", ["MRZ_NOT_FOUND"]))
+        else:
+            try:
+                parsed = mrzlib.parse(found, today=today)
+            except mrzlib.MrzError as exc:
+                checks.append(Check("MRZ", "fail", ["MRZ_UNPARSEABLE"], str(exc)))
+            else:
+                mrz_view = {
+                    "format": parsed.format.value,
+                    "lines": list(parsed.lines),
+                    "valid": parsed.valid,
+                    "corrections": list(parsed.corrections),
+                }
+                checks.append(Check("MRZ", "pass" if parsed.valid else "fail", list(parsed.errors)))
+                mrz_fields = _mrz_fields(parsed, doc_type)
+                mismatches = []
+                for m_name, v_name in MRZ_TO_VIZ.items():
+                    mf = mrz_fields.get(v_name if m_name == "document_number" else m_name)
+                    vf = viz.get(v_name)
+                    if mf and vf and not _agree(mf.normalized, vf.normalized):
+                        mismatches.append(f"{v_name.upper()}_MISMATCH_MRZ_VIZ")
+                if viz:
+                    checks.append(
+                        Check("MRZ_VIZ_AGREEMENT", "fail" if mismatches else "pass", mismatches)
+                    )
+                # The MRZ is check-digit verified: it wins where it is valid,
+                # fills what the visual zone missed, and the agreement raises confidence.
+                for key, mf in mrz_fields.items():
+                    vf = fields.get(key)
+                    if vf is None or (
+                        mf.confidence >= 0.99 and not _agree(mf.normalized, vf.normalized)
+                    ):
+                        fields[key] = mf
+                    elif _agree(mf.normalized, vf.normalized):
+                        fields[key] = Extracted(
+                            key,
+                            vf.value,
+                            vf.normalized,
+                            max(vf.confidence, mf.confidence),
+                            vf.box,
+                            source="VIZ+MRZ",
+                        )
+    checks += _rules(doc_type, fields, today)
+    return DocumentExtraction(fields, checks, mrz_view)
+
+
+def _iso(fields: dict[str, Extracted], name: str) -> dt.date | None:
+    f = fields.get(name)
+    if f is None:
+        return None
+    try:
+        return dt.date.fromisoformat(f.normalized[:10])
+    except ValueError:
+        return None
+
+
+def _rules(doc_type: D, fields: dict[str, Extracted], today: dt.date) -> list[Check]:
+    checks: list[Check] = []
+    if "id_number" in fields and doc_type in (D.NATIONAL_ID_FRONT, D.DRIVERS_LICENCE, D.PAYSLIP):
+        omang = fields["id_number"].normalized
+        if len(omang) != 9:
+            checks.append(Check("OMANG_NUMBER", "fail", ["OMANG_NUMBER_INVALID"]))
+        else:
+            reasons = []
+            sex = fields.get("sex")
+            if omang[4] not in "12":
+                reasons.append("OMANG_NUMBER_INVALID")
+            elif sex is not None and {"1": "M", "2": "F"}[omang[4]] != sex.normalized:
+                reasons.append("OMANG_SEX_MISMATCH")
+            checks.append(Check("OMANG_NUMBER", "fail" if reasons else "pass", reasons))
+    birth, issue, expiry = (
+        _iso(fields, "birth_date"),
+        _iso(fields, "issue_date"),
+        _iso(fields, "expiry_date"),
+    )
+    if expiry is not None:
+        expired = expiry < today
+        checks.append(
+            Check(
+                "DOCUMENT_EXPIRY",
+                "fail" if expired else "pass",
+                ["DOCUMENT_EXPIRED"] if expired else [],
+                f"expires {expiry.isoformat()}",
+            )
+        )
+    reasons = []
+    if issue and expiry and issue >= expiry:
+        reasons.append("ISSUED_AFTER_EXPIRY")
+    if birth and birth > today:
+        reasons.append("BIRTH_DATE_IN_FUTURE")
+    if (
+        birth
+        and issue
+        and (issue - birth).days < MIN_AGE_AT_ISSUE * 365.25
+        and doc_type in (D.NATIONAL_ID_FRONT, D.NATIONAL_ID_BACK, D.DRIVERS_LICENCE)
+    ):
+        reasons.append("UNDERAGE_AT_ISSUE")
+    if birth or issue or expiry:
+        checks.append(Check("DATES_PLAUSIBLE", "fail" if reasons else "pass", reasons))
+    if doc_type in BILLS or doc_type is D.BANK_STATEMENT:
+        bill = _iso(fields, "bill_date")
+        if bill is None and "statement_period" in fields:
+            bill = _period_end(fields["statement_period"].normalized)
+        if bill is not None:
+            old = (today - bill).days > BILL_MAX_AGE_DAYS
+            checks.append(
+                Check(
+                    "DOCUMENT_RECENT",
+                    "fail" if old else "pass",
+                    ["BILL_OLDER_THAN_3_MONTHS"] if old else [],
+                    f"dated {bill.isoformat()}",
+                )
+            )
+    if doc_type is D.PAYSLIP and {"gross_pay", "total_deductions", "net_pay"} <= fields.keys():
+        gross, ded, net = (
+            float(fields[k].normalized) for k in ("gross_pay", "total_deductions", "net_pay")
+        )
+        ok = abs(gross - ded - net) < 0.01
+        checks.append(
+            Check(
+                "PAYSLIP_ARITHMETIC",
+                "pass" if ok else "fail",
+                [] if ok else ["PAYSLIP_ARITHMETIC_MISMATCH"],
+                f"gross {gross:.2f} - deductions {ded:.2f} = {gross - ded:.2f}; net {net:.2f}",
+            )
+        )
+    return checks
+
+
+def _period_end(period: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(period.split("/")[-1][:10])
+    except ValueError:
+        return None

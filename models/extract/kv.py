@@ -1,0 +1,234 @@
+"""Label → value extraction from OCR lines (the visual zone).
+
+For each field the document type has (``lexicon.FIELDS``), find a line that
+starts with one of the field's labels (tolerating dropped spaces and a few
+misread letters), then take the value from the rest of that line, else from
+the nearest line to its right on the same row, else from the nearest line
+below it. A candidate must be plausible for the field's kind (a date parses,
+an ID has digits, a name has no digits, it is not itself a label) or the
+next candidate is tried. Pure; no I/O.
+
+Confidence of a field: the OCR confidence of the line it was read from ×
+how well the label matched × a penalty when the value had to be found on a
+neighbouring line (more room for picking the wrong one). It is calibrated
+afterwards against held-out data (``docs/accuracy.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from models.extract import normalise as n
+from models.extract.lexicon import FieldSpec, all_labels
+
+_NON_ALNUM = re.compile(r"[^A-Z0-9]")
+
+NORMALISERS: dict[str, Callable[[str], str | None]] = {
+    "name": n.name,
+    "date": n.date,
+    "period": n.period,
+    "month": lambda t: n.month(t) or n.period(t),
+    "id": lambda t: n.digits(t, min_len=6),
+    "code": lambda t: n.code(t, min_len=4),
+    "amount": n.amount,
+    "sex": n.sex,
+    "text": n.text,
+    "country": lambda t: n.name(t) if len(t.strip()) <= 20 else None,
+}
+# Where the value sat relative to its label, and how much that costs in confidence.
+PLACEMENT_FACTOR = {"inline": 1.0, "right": 0.95, "below": 0.9}
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    confidence: float
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @classmethod
+    def from_ocr(cls, line: dict[str, Any]) -> Line:
+        xs = [p[0] for p in line["box"]]
+        ys = [p[1] for p in line["box"]]
+        return cls(str(line["text"]), float(line["confidence"]), min(xs), min(ys), max(xs), max(ys))
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.y1 - self.y0)
+
+    @property
+    def box(self) -> list[float]:
+        return [round(self.x0, 1), round(self.y0, 1), round(self.x1, 1), round(self.y1, 1)]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """One field read from the visual zone."""
+
+    name: str
+    value: str
+    normalized: str
+    confidence: float
+    box: list[float]
+    source: str = "VIZ"
+    placement: str = "inline"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "normalized": self.normalized,
+            "confidence": round(self.confidence, 4),
+            "source": self.source,
+            "box": self.box,
+        }
+
+
+def _squash(text: str) -> str:
+    return _NON_ALNUM.sub("", n.fold(text))
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+        prev = cur
+    return prev[-1]
+
+
+def label_match(text: str, labels: tuple[str, ...]) -> tuple[int, float] | None:
+    """(characters of ``text`` the label covers, match quality) for the best label at its start."""
+    squashed = _squash(text)
+    best: tuple[int, float] | None = None
+    for label in labels:
+        target = _squash(label)
+        if not target or len(squashed) < len(target) - 1:
+            continue
+        allowed = len(target) // 7
+        head = squashed[: len(target)]
+        dist = _edit_distance(head, target) if allowed else int(head != target)
+        if dist > allowed:
+            continue
+        quality = 1.0 - dist / max(1, len(target))
+        covered = _original_position(text, len(target))
+        folded = n.fold(text)
+        if dist and covered < len(folded) and folded[covered].isalnum():
+            # A fuzzy match must end where a word ends ("NATIONALITE" is not
+            # the start of "NATIONAL IDENTITY CARD").
+            continue
+        if best is None or (covered, quality) > best:
+            best = (covered, quality)
+    return best
+
+
+def _original_position(text: str, alnum_count: int) -> int:
+    """Index in ``text`` just after its first ``alnum_count`` letters/digits."""
+    seen = 0
+    for i, ch in enumerate(n.fold(text)):
+        if ch.isalnum():
+            seen += 1
+            if seen == alnum_count:
+                return i + 1
+    return len(text)
+
+
+def _starts_with_label(text: str) -> bool:
+    squashed = _squash(text)
+    return any(squashed.startswith(_squash(label)) and len(_squash(label)) >= 3 for label in LABELS)
+
+
+LABELS = all_labels()
+_LABEL_CUT = re.compile(
+    r"\s("
+    + "|".join(re.escape(lbl) for lbl in sorted(LABELS, key=len, reverse=True) if len(lbl) > 3)
+    + r")\b"
+)
+
+
+def _clean_remainder(rest: str, spec: FieldSpec) -> str:
+    rest = rest.strip(" :;.-/|")
+    # A bilingual label continues with its other language ("/ Date de naissance").
+    for _ in range(2):
+        m = label_match(rest, spec.labels)
+        if m is None:
+            break
+        rest = rest[m[0] :].strip(" :;.-/|")
+    # Two fields on one OCR line: stop at the next label.
+    cut = _LABEL_CUT.search(" " + n.fold(rest))
+    if cut:
+        rest = rest[: max(0, cut.start())]
+    return rest.strip(" :;,.-/|")
+
+
+def _plausible(spec: FieldSpec, value: str) -> str | None:
+    if not value or (_starts_with_label(value) and spec.kind in ("name", "text", "country")):
+        return None
+    if spec.kind == "name" and sum(c.isdigit() for c in value) > 1:
+        return None
+    return NORMALISERS[spec.kind](value)
+
+
+def extract(lines: list[dict[str, Any]], specs: tuple[FieldSpec, ...]) -> dict[str, Extracted]:
+    """Every field of ``specs`` found in the OCR ``lines`` (dicts with text, confidence, box)."""
+    parsed = [Line.from_ocr(line) for line in lines if str(line.get("text", "")).strip()]
+    out: dict[str, Extracted] = {}
+    for spec in specs:
+        best: Extracted | None = None
+        for i, line in enumerate(parsed):
+            m = label_match(line.text, spec.labels)
+            if m is None:
+                continue
+            covered, quality = m
+            for placement, cand in _candidates(parsed, i, covered, spec):
+                norm = _plausible(
+                    spec, cand.text if placement != "inline" else cand_text(line, covered, spec)
+                )
+                if norm is None:
+                    continue
+                value = cand.text if placement != "inline" else cand_text(line, covered, spec)
+                conf = cand.confidence * quality * PLACEMENT_FACTOR[placement]
+                found = Extracted(spec.name, value, norm, conf, cand.box, placement=placement)
+                if best is None or found.confidence > best.confidence:
+                    best = found
+                break
+        if best is not None:
+            out[spec.name] = best
+    return out
+
+
+def cand_text(line: Line, covered: int, spec: FieldSpec) -> str:
+    return _clean_remainder(line.text[covered:], spec)
+
+
+def _candidates(lines: list[Line], i: int, covered: int, spec: FieldSpec) -> list[tuple[str, Line]]:
+    """Where the value of the label on line ``i`` may be, most likely first."""
+    label = lines[i]
+    out: list[tuple[str, Line]] = []
+    if cand_text(label, covered, spec):
+        out.append(("inline", label))
+    cy = (label.y0 + label.y1) / 2
+    right = [
+        ln
+        for j, ln in enumerate(lines)
+        if j != i
+        and abs((ln.y0 + ln.y1) / 2 - cy) < 0.6 * label.height
+        and ln.x0 >= label.x1 - 0.5 * label.height
+    ]
+    right.sort(key=lambda ln: ln.x0 - label.x1)
+    out += [("right", ln) for ln in right[:1]]
+    below = [
+        ln
+        for j, ln in enumerate(lines)
+        if j != i
+        and label.y1 - 0.3 * label.height < ln.y0 < label.y1 + 1.8 * label.height
+        and (abs(ln.x0 - label.x0) < 2 * label.height or (ln.x0 < label.x1 and ln.x1 > label.x0))
+    ]
+    below.sort(key=lambda ln: (ln.y0, abs(ln.x0 - label.x0)))
+    out += [("below", ln) for ln in below[:1]]
+    return out

@@ -1,0 +1,148 @@
+"""Field extraction and validation rules (pure logic, hand-made OCR lines)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from models.doctypes import DocumentType as D
+from models.extract import normalise as n
+from models.extract.cross import cross_checks, names_match
+from models.extract.document import extract_document
+from models.extract.kv import extract
+from models.extract.lexicon import fields_of
+
+TODAY = dt.date(2026, 11, 26)
+
+
+def line(
+    text: str, x: float, y: float, w: float = 200, h: float = 24, conf: float = 0.98
+) -> dict[str, Any]:
+    return {
+        "text": text,
+        "confidence": conf,
+        "box": [[x, y], [x + w, y], [x + w, y + h], [x, y + h]],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("21 DEC 2000", "2000-12-21"),
+        ("22/09/1950", "1950-09-22"),
+        ("1 November 2024", "2024-11-01"),
+        ("2024-11-02", "2024-11-02"),
+        ("December 21, 2000", "2000-12-21"),
+        ("31/02/2020", None),
+        ("no date here", None),
+    ],
+)
+def test_dates_normalise_to_iso(text: str, iso: str | None) -> None:
+    assert n.date(text) == iso
+
+
+def test_other_normalisers() -> None:
+    assert n.amount("BWP 1 060.00") == "1060.00"
+    assert n.amount("P 1,234.56") == "1234.56"
+    assert n.amount("P32200.00") == "32200.00"
+    assert n.sex("FEMALE") == "F" and n.sex("M") == "M" and n.sex("X") is None
+    assert n.name("Séretse-Khama  k.") == "SERETSE-KHAMA K"
+    assert n.digits("123 416 789", min_len=6) == "123416789"
+    assert n.period("01/04/2024 - 30/04/2024") == "2024-04-01/2024-04-30"
+    assert n.month("April 2024") == "2024-04"
+
+
+def test_values_inline_right_and_below_their_labels() -> None:
+    lines = [
+        line("Surname: MOLEFE", 10, 10),
+        line("Forenames", 10, 50, w=120),
+        line("KABELO TEBOGO", 300, 50),
+        line("Date of Birth", 10, 90),
+        line("12/08/1974", 10, 118),
+        line("Omang No. 123416789", 10, 160),
+    ]
+    got = extract(lines, fields_of(D.NATIONAL_ID_FRONT))
+    assert got["surname"].normalized == "MOLEFE" and got["surname"].placement == "inline"
+    assert got["forenames"].normalized == "KABELO TEBOGO" and got["forenames"].placement == "right"
+    assert got["birth_date"].normalized == "1974-08-12" and got["birth_date"].placement == "below"
+    assert got["id_number"].normalized == "123416789"
+    assert got["surname"].confidence > got["birth_date"].confidence  # inline beats below
+
+
+def test_a_label_is_never_taken_as_a_value() -> None:
+    lines = [line("Surname", 10, 10), line("Date of Birth", 10, 38), line("12/08/1974", 10, 66)]
+    assert "surname" not in extract(lines, fields_of(D.NATIONAL_ID_FRONT))
+
+
+def test_fuzzy_labels_must_end_at_a_word() -> None:
+    lines = [line("NATIONAL IDENTITY CARD", 10, 10, w=400)]
+    assert "nationality" not in extract(lines, fields_of(D.NATIONAL_ID_FRONT))
+
+
+def _checks(doc_type: D, lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {c.name: c.to_dict() for c in extract_document(doc_type, lines, TODAY).checks}
+
+
+def test_omang_fifth_digit_must_agree_with_sex() -> None:
+    lines = [line("Omang No: 123416789", 10, 10), line("Sex: F", 10, 50)]
+    assert _checks(D.NATIONAL_ID_FRONT, lines)["OMANG_NUMBER"]["reasons"] == ["OMANG_SEX_MISMATCH"]
+    lines[1] = line("Sex: M", 10, 50)
+    assert _checks(D.NATIONAL_ID_FRONT, lines)["OMANG_NUMBER"]["status"] == "pass"
+
+
+def test_expired_is_a_result_and_dates_must_be_plausible() -> None:
+    lines = [
+        line("Date of Birth: 12/08/2015", 10, 10),
+        line("Date of Issue: 01/01/2020", 10, 50),
+        line("Date of Expiry: 01/01/2025", 10, 90),
+    ]
+    checks = _checks(D.NATIONAL_ID_FRONT, lines)
+    assert checks["DOCUMENT_EXPIRY"]["reasons"] == ["DOCUMENT_EXPIRED"]
+    assert checks["DATES_PLAUSIBLE"]["reasons"] == []  # no issue date field on an Omang front
+
+
+def test_bill_recency_and_payslip_arithmetic() -> None:
+    old_bill = [line("Bill Date: 01/01/2026", 10, 10)]
+    assert _checks(D.ELECTRICITY_BILL, old_bill)["DOCUMENT_RECENT"]["reasons"] == [
+        "BILL_OLDER_THAN_3_MONTHS"
+    ]
+    payslip = [
+        line("Gross Pay: P 10,000.00", 10, 10, w=300),
+        line("Total Deductions: P 2,500.00", 10, 50, w=300),
+        line("Net Pay: P 7,400.00", 10, 90, w=300),
+    ]
+    check = _checks(D.PAYSLIP, payslip)["PAYSLIP_ARITHMETIC"]
+    assert check["reasons"] == ["PAYSLIP_ARITHMETIC_MISMATCH"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("KABELO TEBOGO MOLEFE", "Molefe Kabelo", True),
+        ("KABELO TEBOGO MOLEFE", "K. T. Molefe", True),
+        ("KABELO TEBOGO MOLEFE", "Kabelo Seretse", False),
+        ("NEO MASILO", "", False),
+    ],
+)
+def test_names_match_tolerates_order_and_initials(a: str, b: str, same: bool) -> None:
+    assert names_match(a, b) is same
+
+
+def test_cross_document_checks_compare_the_id_with_the_rest() -> None:
+    omang = {
+        "surname": {"normalized": "MOLEFE"},
+        "forenames": {"normalized": "KABELO"},
+        "birth_date": {"normalized": "1974-08-12"},
+    }
+    payslip = {"employee_name": {"normalized": "KABELO MOLEFE"}}
+    bill = {"customer_name": {"normalized": "NEO SERETSE"}}
+    checks = cross_checks(
+        [("national_id_front", omang), ("payslip", payslip), ("water_bill", bill)]
+    )
+    assert [(c["name"], c["status"]) for c in checks] == [
+        ("NAME_MATCH", "pass"),
+        ("NAME_MATCH", "fail"),
+    ]
+    assert checks[1]["reasons"] == ["NAME_MISMATCH_ACROSS_DOCUMENTS"]
