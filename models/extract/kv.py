@@ -111,12 +111,13 @@ def label_match(text: str, labels: tuple[str, ...]) -> tuple[int, float] | None:
         if not target or len(squashed) < len(target) - 1:
             continue
         allowed = len(target) // 7
-        head = squashed[: len(target)]
-        dist = _edit_distance(head, target) if allowed else int(head != target)
+        # The label as read may be a letter longer or shorter ("EMPLOYER'S TIN").
+        lengths = (len(target), len(target) - 1, len(target) + 1) if allowed else (len(target),)
+        dist, size = min((_edit_distance(squashed[:k], target), k) for k in lengths if k > 0)
         if dist > allowed:
             continue
         quality = 1.0 - dist / max(1, len(target))
-        covered = _original_position(text, len(target))
+        covered = _original_position(text, size)
         folded = n.fold(text)
         if dist and covered < len(folded) and folded[covered].isalnum():
             # A fuzzy match must end where a word ends ("NATIONALITE" is not
@@ -140,7 +141,8 @@ def _original_position(text: str, alnum_count: int) -> int:
 
 def _starts_with_label(text: str) -> bool:
     squashed = _squash(text)
-    return any(squashed.startswith(_squash(label)) and len(_squash(label)) >= 3 for label in LABELS)
+    # Short labels ("TIN", "CODE") also begin ordinary values; only longer ones count.
+    return any(squashed.startswith(_squash(label)) and len(_squash(label)) >= 5 for label in LABELS)
 
 
 LABELS = all_labels()
@@ -166,8 +168,41 @@ def _clean_remainder(rest: str, spec: FieldSpec) -> str:
     return rest.strip(" :;,.-/|")
 
 
-def _plausible(spec: FieldSpec, value: str) -> str | None:
+# Words that follow a label in a section heading, not a value ("Employer details").
+HEADING_WORDS = frozenset(
+    {
+        "DETAILS",
+        "PROFILE",
+        "EXTRACT",
+        "INFORMATION",
+        "INFO",
+        "PARTICULARS",
+        "SUMMARY",
+        "NAME",
+        "TYPE",
+        "OFFICE",
+        "NUMBER",
+        "NO",
+        "STATUS",
+        "IDENTIFICATION",
+        "REGISTRATION",
+    }
+)
+
+
+def _first_word(value: str) -> str:
+    words = re.findall(r"[A-Z]+", n.fold(value))
+    return words[0] if words else ""
+
+
+def _plausible(spec: FieldSpec, value: str, inline: bool = False) -> str | None:
     if not value or (_starts_with_label(value) and spec.kind in ("name", "text", "country")):
+        return None
+    if (
+        inline
+        and spec.kind in ("name", "text")
+        and (value.startswith("'") or _first_word(value) in HEADING_WORDS)
+    ):
         return None
     if spec.kind == "name" and sum(c.isdigit() for c in value) > 1:
         return None
@@ -186,20 +221,39 @@ def extract(lines: list[dict[str, Any]], specs: tuple[FieldSpec, ...]) -> dict[s
                 continue
             covered, quality = m
             for placement, cand in _candidates(parsed, i, covered, spec):
-                norm = _plausible(
-                    spec, cand.text if placement != "inline" else cand_text(line, covered, spec)
-                )
+                inline = placement == "inline"
+                value = cand_text(line, covered, spec) if inline else cand.text
+                norm = _plausible(spec, value, inline)
                 if norm is None:
                     continue
-                value = cand.text if placement != "inline" else cand_text(line, covered, spec)
                 conf = cand.confidence * quality * PLACEMENT_FACTOR[placement]
                 found = Extracted(spec.name, value, norm, conf, cand.box, placement=placement)
                 if best is None or found.confidence > best.confidence:
                     best = found
                 break
+        if best is None and spec.name in COMPANY_FIELDS:
+            best = _company_line(parsed, spec)
         if best is not None:
             out[spec.name] = best
     return out
+
+
+COMPANY_FIELDS = frozenset({"company", "company_name", "employer_name"})
+_COMPANY = re.compile(r"([A-Z][A-Za-z&'. -]+?\(?PTY\)?\.? ?(?:LTD|LIMITED)\.?)", re.IGNORECASE)
+_CERTIFY = re.compile(r"^.*?certify that\s+", re.IGNORECASE)
+
+
+def _company_line(lines: list[Line], spec: FieldSpec) -> Extracted | None:
+    """No label found: the first company name on the page ("… (Pty) Ltd"), less confidently."""
+    for line in lines:
+        m = _COMPANY.search(_CERTIFY.sub("", line.text))
+        if m:
+            value = m[1].strip()
+            norm = n.text(value)
+            if norm:
+                conf = 0.8 * line.confidence
+                return Extracted(spec.name, value, norm, conf, line.box, placement="below")
+    return None
 
 
 def cand_text(line: Line, covered: int, spec: FieldSpec) -> str:

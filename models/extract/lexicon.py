@@ -102,7 +102,7 @@ COMPANY = _f(
     "Company name",
     "Name of company",
     "Business name",
-    "Taxpayer",
+    "Taxpayer name",
     "Name of taxpayer",
     "Trading name",
 )
@@ -196,7 +196,7 @@ FIELDS: dict[D, tuple[FieldSpec, ...]] = {
         PERIOD,
         DUE_DATE,
         AMOUNT_DUE,
-        _f("plot_number", "text", "Plot No", "Plot Number", "Plot"),
+        _f("plot_number", "text", "Plot No", "Plot Number"),
     ),
     D.PAYSLIP: (
         _f("employee_name", "name", "Employee Name", "Name of Employee", "Employee", "Name"),
