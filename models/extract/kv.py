@@ -141,11 +141,15 @@ def _original_position(text: str, alnum_count: int) -> int:
 
 def _starts_with_label(text: str) -> bool:
     squashed = _squash(text)
-    # Short labels ("TIN", "CODE") also begin ordinary values; only longer ones count.
-    return any(squashed.startswith(_squash(label)) and len(_squash(label)) >= 5 for label in LABELS)
+    # A whole label is never a value; short labels ("TIN", "PLOT") also begin
+    # ordinary values, so only longer ones count as a prefix.
+    return squashed in _SQUASHED_LABELS or any(
+        squashed.startswith(lbl) for lbl in _SQUASHED_LABELS if len(lbl) >= 5
+    )
 
 
 LABELS = all_labels()
+_SQUASHED_LABELS = frozenset(_squash(label) for label in LABELS)
 _LABEL_CUT = re.compile(
     r"\s("
     + "|".join(re.escape(lbl) for lbl in sorted(LABELS, key=len, reverse=True) if len(lbl) > 3)
