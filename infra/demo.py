@@ -52,6 +52,11 @@ def _summary(body: dict[str, Any]) -> str:
             for d in docs
             if "documentType" in d
         ),
+        *(
+            f"  data         {json.dumps(d['extractedData'])}"
+            for d in docs
+            if d.get("extractedData")
+        ),
         f"  timings      {json.dumps(body.get('metrics', {}).get('stages'))}"
         f"  total {body.get('metrics', {}).get('processingTimeMs')} ms",
     ]
