@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 import zlib
 
 import numpy as np
 import numpy.typing as npt
 
+from models.extract.normalise import fold as normalise
+
+__all__ = ["DIM", "feature_indices", "normalise", "readable_chars", "tokens"]
+
 DIM = 1 << 15
 _WORD = re.compile(r"[A-Z]{2,}|[0-9]+")
-
-
-def normalise(text: str) -> str:
-    """Upper-case ASCII: accents stripped, everything else kept for tokenising."""
-    text = unicodedata.normalize("NFKD", text)
-    return text.encode("ascii", "ignore").decode("ascii").upper()
 
 
 def tokens(text: str) -> list[str]:

@@ -117,6 +117,9 @@ REG_NO = _f(
 )
 TIN = _f("tin", "code", "TIN", "Taxpayer Identification Number", "Tax Identification Number")
 
+# Every utility, telecom and rates bill states these.
+BILL = (CUSTOMER, ACCOUNT, POSTAL, PHYSICAL, BILL_DATE, PERIOD, DUE_DATE, AMOUNT_DUE)
+
 FIELDS: dict[D, tuple[FieldSpec, ...]] = {
     D.NATIONAL_ID_FRONT: (SURNAME, FORENAMES, ID_NUMBER, DOB, POB, SEX, EXPIRY, NATIONALITY),
     D.NATIONAL_ID_BACK: (
@@ -175,29 +178,10 @@ FIELDS: dict[D, tuple[FieldSpec, ...]] = {
         _f("valid_from", "date", "Valid from", "From"),
         _f("valid_until", "date", "Valid until", "Until"),
     ),
-    D.ELECTRICITY_BILL: (
-        CUSTOMER,
-        ACCOUNT,
-        POSTAL,
-        PHYSICAL,
-        BILL_DATE,
-        PERIOD,
-        DUE_DATE,
-        AMOUNT_DUE,
-    ),
-    D.WATER_BILL: (CUSTOMER, ACCOUNT, POSTAL, PHYSICAL, BILL_DATE, PERIOD, DUE_DATE, AMOUNT_DUE),
-    D.TELECOM_BILL: (CUSTOMER, ACCOUNT, POSTAL, PHYSICAL, BILL_DATE, PERIOD, DUE_DATE, AMOUNT_DUE),
-    D.COUNCIL_RATES_BILL: (
-        CUSTOMER,
-        ACCOUNT,
-        POSTAL,
-        PHYSICAL,
-        BILL_DATE,
-        PERIOD,
-        DUE_DATE,
-        AMOUNT_DUE,
-        _f("plot_number", "text", "Plot No", "Plot Number"),
-    ),
+    D.ELECTRICITY_BILL: BILL,
+    D.WATER_BILL: BILL,
+    D.TELECOM_BILL: BILL,
+    D.COUNCIL_RATES_BILL: (*BILL, _f("plot_number", "text", "Plot No", "Plot Number")),
     D.PAYSLIP: (
         _f("employee_name", "name", "Employee Name", "Name of Employee", "Employee", "Name"),
         _f(

@@ -291,19 +291,25 @@ def sort_quads(quads: list[Quad]) -> list[Quad]:
     return quads
 
 
-def crop_quad(image: Image, quad: Quad) -> Image:
-    """The quad's content warped upright; tall crops (vertical text) are turned 90°."""
+def warp_quad(image: Image, quad: Quad, flags: int = cv2.INTER_CUBIC) -> Image:
+    """The quad's content as an upright rectangle whose sides keep the quad's measured lengths."""
     width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
     height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
     width, height = max(width, 1), max(height, 1)
     dst = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
-    crop = cv2.warpPerspective(
-        image, m, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
+    out = cv2.warpPerspective(
+        image, m, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=flags
     )
-    if height / width >= 1.5:
+    return out.astype(np.uint8)
+
+
+def crop_quad(image: Image, quad: Quad) -> Image:
+    """A text line's quad warped upright; tall crops (vertical text) are turned 90°."""
+    crop = warp_quad(image, quad)
+    if crop.shape[0] / crop.shape[1] >= 1.5:
         crop = np.rot90(crop).copy()
-    return crop.astype(np.uint8)
+    return crop
 
 
 def _resize_pad(img: Image, height: int, width: int) -> npt.NDArray[np.float32]:

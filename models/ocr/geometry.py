@@ -148,13 +148,10 @@ def _borders_touched(pts: npt.NDArray[Any], width: int, height: int, margin: int
 
 
 def rectify(image: Image, quad: Quad) -> Image:
-    """The quad's content as an upright rectangle (side lengths as measured)."""
-    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
-    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
-    dst = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
-    m = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
-    out = cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_CUBIC)
-    return out.astype(np.uint8)
+    """The page's content as an upright rectangle (side lengths as measured)."""
+    from models.ocr.engine import warp_quad
+
+    return warp_quad(image, quad)
 
 
 def rotate(image: Image, degrees: int) -> Image:
