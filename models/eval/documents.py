@@ -28,6 +28,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import hashlib
+import itertools
 import json
 import sys
 import time
@@ -42,6 +44,7 @@ import numpy as np
 
 from core.inference import TritonGateway
 from core.settings import get_settings
+from models import mrz as mrzlib
 from models.doctype.train import expected_calibration_error
 from models.doctypes import DocumentType
 from models.extract.document import MRZ_TYPES, extract_document
@@ -62,6 +65,9 @@ EVAL_TODAY = dt.date(2026, 11, 26)
 PHONE_LIKE = frozenset(CONDITIONS) - {"scan"}
 
 
+FieldOutcome = tuple[str, bool, bool, float, str, str | None, str | None]
+
+
 @dataclass
 class Outcome:
     doc_type: str
@@ -77,12 +83,19 @@ class Outcome:
     lines: int
     ocr_ms: float
     # Extraction (with the true type, to measure it apart from classification):
-    # (field, found, correct, confidence) per ground-truth field the type extracts.
-    fields: list[tuple[str, bool, bool, float]] = dataclasses.field(default_factory=list)
+    # (field, found, correct, confidence, source, got, wanted) per ground-truth
+    # field the type extracts (got and wanted normalised).
+    fields: list[FieldOutcome] = dataclasses.field(default_factory=list)
     mrz_expected: bool = False
     mrz_found: bool = False
     mrz_valid: bool = False
     mrz_exact: bool = False
+    # Extra MRZ documents (``--mrz-per-cell``): counted in the MRZ figures only,
+    # so that the other tables keep one page per cell.
+    mrz_extra: bool = False
+    # MRZ fields (every slot of the format, check digits included) read exactly.
+    mrz_fields: int = 0
+    mrz_fields_exact: int = 0
 
 
 def substring_distance(pattern: str, text: str) -> int:
@@ -120,10 +133,15 @@ def field_errors(sample: Sample, lines: list[str]) -> tuple[int, int, int, int]:
     return edits, edits_ns, chars, chars_ns
 
 
+EvalItem = tuple[int, DocumentType, int, str, bool]
+# Seeds of the extra MRZ documents, apart from the main set's.
+MRZ_SEED0 = EVAL_SEED0 + 500_000
+
+
 def evaluation_set(
-    per_cell: int, conditions_per_template: int
-) -> list[tuple[int, DocumentType, int, str]]:
-    """(seed, type, template, condition) for every evaluated image; deterministic."""
+    per_cell: int, conditions_per_template: int, mrz_per_cell: int = 0
+) -> list[EvalItem]:
+    """(seed, type, template, condition, MRZ extra) for every evaluated image; deterministic."""
     extra = [c for c in CONDITIONS if c not in ("scan", "phone")]
     out = []
     k = 0
@@ -137,19 +155,54 @@ def evaluation_set(
             for condition in conditions:
                 for i in range(per_cell):
                     seed = EVAL_SEED0 + 1000 * i + k
-                    out.append((seed, doc_type, template, condition))
+                    out.append((seed, doc_type, template, condition, False))
+    for doc_type in sorted(MRZ_TYPES, key=lambda d: d.value):
+        for template in range(TEMPLATES_PER_TYPE):
+            for condition in ("scan", "phone"):
+                for i in range(mrz_per_cell):
+                    seed = MRZ_SEED0 + 1000 * i + 10 * template
+                    out.append((seed, doc_type, template, condition, True))
     return out
 
 
-def evaluate_one(
-    gw: TritonGateway, seed: int, doc_type: DocumentType, template: int, condition: str
-) -> Outcome:
+def ocr_sources_hash() -> str:
+    """A hash of the OCR code and its served adapter: cached readings are only reused
+    while both are unchanged (the ONNX files are pinned by version in install.sh)."""
+    root = Path(__file__).resolve().parents[2]
+    files = sorted((root / "models" / "ocr").glob("*.py"))
+    files.append(root / "triton-repo" / "document_ocr" / "1" / "model.py")
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def read_page(
+    gw: TritonGateway, image: bytes, key: str, cache: Path | None
+) -> tuple[dict[str, Any], float]:
+    """The served OCR reading of ``image`` and its milliseconds; cached under ``key``.
+
+    A cached reading keeps the milliseconds of the call that made it.
+    """
+    file = cache / f"{key}.json" if cache else None
+    if file is not None and file.exists():
+        saved = json.loads(file.read_text())
+        return saved["reading"], float(saved["ms"])
+    started = time.monotonic()
+    (reading,) = gw.document_ocr([image])
+    ms = 1000 * (time.monotonic() - started)
+    if file is not None:
+        file.write_text(json.dumps({"reading": reading, "ms": ms}))
+    return reading, ms
+
+
+def evaluate_one(gw: TritonGateway, item: EvalItem, cache: Path | None = None) -> Outcome:
+    seed, doc_type, template, condition, mrz_extra = item
     sample = generate(seed, doc_type, template, condition)
     ok, buf = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 92])
     assert ok
-    started = time.monotonic()
-    (reading,) = gw.document_ocr([buf.tobytes()])
-    ocr_ms = 1000 * (time.monotonic() - started)
+    key = f"{doc_type.value}-{template}-{condition}-{seed}"
+    reading, ocr_ms = read_page(gw, buf.tobytes(), key, cache)
     lines = [ln["text"] for ln in reading.get("lines", [])]
     (pred,) = gw.classify_documents(["\n".join(lines)])
     e, ens, c, cns = field_errors(sample, lines)
@@ -166,6 +219,7 @@ def evaluate_one(
         cns,
         len(lines),
         ocr_ms,
+        mrz_extra=mrz_extra,
     )
     if doc_type is not DocumentType.UNKNOWN:
         _score_extraction(out, sample, reading.get("lines", []))
@@ -187,6 +241,9 @@ def _score_extraction(out: Outcome, sample: Sample, lines: list[dict[str, Any]])
                 got is not None,
                 got is not None and got.normalized == want,
                 got.confidence if got else 0.0,
+                got.source if got else "",
+                got.normalized if got else None,
+                want,
             )
         )
     if sample.mrz and sample.doc_type in MRZ_TYPES:
@@ -194,6 +251,35 @@ def _score_extraction(out: Outcome, sample: Sample, lines: list[dict[str, Any]])
         out.mrz_found = ex.mrz is not None
         out.mrz_valid = bool(ex.mrz and ex.mrz["valid"])
         out.mrz_exact = bool(ex.mrz and tuple(ex.mrz["lines"]) == tuple(sample.mrz))
+        out.mrz_fields, out.mrz_fields_exact = mrz_field_matches(
+            sample.mrz, ex.mrz["lines"] if ex.mrz else None
+        )
+
+
+def mrz_field_matches(truth: tuple[str, ...], read: list[str] | None) -> tuple[int, int]:
+    """(MRZ fields of the true format, how many of them were read exactly).
+
+    A field counts with its check digit: a field read right beside a wrong check
+    digit is not exact. Nothing read: every field missed.
+    """
+    fmt = next(
+        f
+        for f, layout in mrzlib.LAYOUTS.items()
+        if layout.lines == len(truth)
+        and layout.width == len(truth[0])
+        and (f is not mrzlib.MrzFormat.MRVA) == (truth[0][0] != "V")
+        and (f is not mrzlib.MrzFormat.TD3 or truth[0][0] == "P")
+    )
+    slots = mrzlib.LAYOUTS[fmt].slots
+    if read is None or len(read) != len(truth) or len(read[0]) != len(truth[0]):
+        return len(slots), 0
+    exact = 0
+    for slot in slots:
+        same = mrzlib.slice_field(read, slot) == mrzlib.slice_field(truth, slot)
+        if slot.check is not None:
+            same = same and read[slot.line][slot.check] == truth[slot.line][slot.check]
+        exact += same
+    return len(slots), exact
 
 
 def _rate(num: int, den: int) -> str:
@@ -206,6 +292,8 @@ def _accuracy(group: list[Outcome]) -> str:
 
 def report(outcomes: list[Outcome]) -> tuple[str, dict[str, Any]]:
     """Markdown tables and the same figures as a dict."""
+    mrz_docs = [o for o in outcomes if o.mrz_expected]
+    outcomes = [o for o in outcomes if not o.mrz_extra]
     real = [o for o in outcomes if o.doc_type != "unknown"]
     unknown = [o for o in outcomes if o.doc_type == "unknown"]
     correct = sum(o.predicted == o.doc_type for o in real)
@@ -250,7 +338,7 @@ def report(outcomes: list[Outcome]) -> tuple[str, dict[str, Any]]:
     for cond in CONDITIONS:
         if cond not in ("scan", "phone") and by_cond.get(cond):
             md.append(cer_row(f"condition `{cond}`", by_cond[cond]))
-    md += ["", *extraction_report(real)]
+    md += ["", *extraction_report(real, mrz_docs)]
     ocr_ms = sorted(o.ocr_ms for o in outcomes)
     md += [
         "",
@@ -268,12 +356,12 @@ def report(outcomes: list[Outcome]) -> tuple[str, dict[str, Any]]:
     return "\n".join(md), figures
 
 
-def extraction_report(real: list[Outcome]) -> list[str]:
+def extraction_report(real: list[Outcome], mrz_docs: list[Outcome]) -> list[str]:
     """Field exact match (normalised values), MRZ rates, calibration of field confidence."""
     md = ["### Field extraction (normalised exact match)", ""]
     md += ["| slice | fields | found | exact match |", "|---|---:|---:|---:|"]
 
-    def row(name: str, rows: list[tuple[str, bool, bool, float]]) -> str:
+    def row(name: str, rows: list[FieldOutcome]) -> str:
         n = len(rows)
         return (
             f"| {name} | {n} | {_rate(sum(r[1] for r in rows), n)} | "
@@ -308,20 +396,28 @@ def extraction_report(real: list[Outcome]) -> list[str]:
             f"{_rate(sum(f[2] for f in scan), len(scan))} | "
             f"{_rate(sum(f[2] for f in phone), len(phone))} |"
         )
-    mrz = [o for o in real if o.mrz_expected]
     md += [
         "",
         "| MRZ (documents that carry one) | pages | found and parsed | check digits valid "
-        "| all characters exact |",
-        "|---|---:|---:|---:|---:|",
+        "| all characters exact | MRZ fields exact |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for cond in ("scan", "phone"):
-        sel = [o for o in mrz if o.condition == cond]
-        md.append(
-            f"| `{cond}` | {len(sel)} | {_rate(sum(o.mrz_found for o in sel), len(sel))} | "
-            f"{_rate(sum(o.mrz_valid for o in sel), len(sel))} | "
-            f"{_rate(sum(o.mrz_exact for o in sel), len(sel))} |"
-        )
+    for cond in sorted({o.condition for o in mrz_docs}, key=CONDITIONS.index):
+        for label, sel in (
+            (f"`{cond}`", [o for o in mrz_docs if o.condition == cond]),
+            (
+                f"`{cond}`, passports",
+                [o for o in mrz_docs if o.condition == cond and o.doc_type.endswith("passport")],
+            ),
+        ):
+            if not sel or (cond not in ("scan", "phone") and "passports" in label):
+                continue
+            md.append(
+                f"| {label} | {len(sel)} | {_rate(sum(o.mrz_found for o in sel), len(sel))} | "
+                f"{_rate(sum(o.mrz_valid for o in sel), len(sel))} | "
+                f"{_rate(sum(o.mrz_exact for o in sel), len(sel))} | "
+                f"{_rate(sum(o.mrz_fields_exact for o in sel), sum(o.mrz_fields for o in sel))} |"
+            )
     found = [f for o in real for f in o.fields if f[1]]
     if found:
         conf = np.array([f[3] for f in found])
@@ -331,8 +427,62 @@ def extraction_report(real: list[Outcome]) -> list[str]:
             f"Calibration of field confidence: expected calibration error "
             f"**{expected_calibration_error(conf, ok):.3f}** over {len(found)} extracted fields "
             f"(mean confidence {conf.mean():.3f}, accuracy {ok.mean():.3f}).",
+            "",
+            "Reliability (fields by confidence bin):",
+            "",
+            "| confidence | fields | mean confidence | accuracy |",
+            "|---|---:|---:|---:|",
         ]
+        edges = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+        for lo, hi in itertools.pairwise(edges):
+            in_bin = (conf > lo) & (conf <= hi)
+            if in_bin.any():
+                md.append(
+                    f"| ({lo:.2f}, {hi:.2f}] | {int(in_bin.sum())} | {conf[in_bin].mean():.3f} "
+                    f"| {ok[in_bin].mean():.3f} |"
+                )
+        by_source: dict[str, list[FieldOutcome]] = defaultdict(list)
+        for f in found:
+            by_source[f[4]].append(f)
+        md += [
+            "",
+            "| source | fields | mean confidence | accuracy | ECE |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for source, rows in sorted(by_source.items()):
+            c = np.array([f[3] for f in rows])
+            k = np.array([f[2] for f in rows])
+            md.append(
+                f"| {source} | {len(rows)} | {c.mean():.3f} | {k.mean():.3f} "
+                f"| {expected_calibration_error(c, k):.3f} |"
+            )
+    md += ["", *field_table(real)]
     return md
+
+
+def field_table(real: list[Outcome]) -> list[str]:
+    """Exact match per type and field, by capture condition (a collapsible section)."""
+    cells: dict[tuple[str, str], dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for o in real:
+        group = o.condition if o.condition in ("scan", "phone") else "other"
+        for f in o.fields:
+            cells[(o.doc_type, f[0])][group].append(f[2])
+    md = [
+        "<details><summary>Exact match per type and field</summary>",
+        "",
+        "| type | field | scan | phone | other conditions |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for (doc_type, name), groups in sorted(cells.items()):
+        md.append(
+            f"| {doc_type} | {name} | "
+            + " | ".join(
+                f"{sum(groups[g])}/{len(groups[g])}" if groups[g] else "—"
+                for g in ("scan", "phone", "other")
+            )
+            + " |"
+        )
+    return [*md, "", "</details>"]
 
 
 def o_reason(outcomes: list[Outcome], true: str, predicted: str) -> str:
@@ -353,17 +503,37 @@ def main(argv: list[str] | None = None) -> int:
         "--per-cell", type=int, default=1, help="images per (type, template, condition)"
     )
     parser.add_argument("--conditions-per-template", type=int, default=4)
+    parser.add_argument(
+        "--mrz-per-cell",
+        type=int,
+        default=4,
+        help="extra documents per (MRZ type, template) under scan and phone, for the MRZ figures",
+    )
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("out/eval-documents"))
+    parser.add_argument(
+        "--readings",
+        type=Path,
+        default=Path("out/ocr-readings"),
+        help="cache of OCR readings, reused while the OCR code is unchanged ('' for none)",
+    )
     args = parser.parse_args(argv)
+    cache: Path | None = None
+    if str(args.readings):
+        cache = args.readings / ocr_sources_hash()
+        cache.mkdir(parents=True, exist_ok=True)
     gw = TritonGateway(get_settings().triton)
     if not gw.ready():
         print("Triton is not ready: start the stack with `make up`", file=sys.stderr)
         return 1
-    items = evaluation_set(args.per_cell, args.conditions_per_template)
+    items = evaluation_set(args.per_cell, args.conditions_per_template, args.mrz_per_cell)
     started = time.monotonic()
+    outcomes: list[Outcome] = []
     with ThreadPoolExecutor(args.concurrency) as pool:
-        outcomes = list(pool.map(lambda it: evaluate_one(gw, *it), items))
+        for outcome in pool.map(lambda it: evaluate_one(gw, it, cache), items):
+            outcomes.append(outcome)
+            if len(outcomes) % 50 == 0:
+                print(f"{len(outcomes)}/{len(items)} pages", file=sys.stderr, flush=True)
     md, figures = report(outcomes)
     figures["seconds"] = round(time.monotonic() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -373,7 +543,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{len(outcomes)} pages in {figures['seconds']} s; "
         f"reproduce: python -m models.eval.documents --per-cell {args.per_cell} "
-        f"--conditions-per-template {args.conditions_per_template}"
+        f"--conditions-per-template {args.conditions_per_template} "
+        f"--mrz-per-cell {args.mrz_per_cell}"
     )
     return 0
 

@@ -11,12 +11,15 @@ is a ``fail`` of ``DOCUMENT_EXPIRED`` — a result, not an error.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from models import mrz as mrzlib
 from models.doctypes import DocumentType as D
+from models.extract.calibration import Calibration
+from models.extract.calibration import load as load_calibration
 from models.extract.kv import Extracted, extract
 from models.extract.lexicon import fields_of
 from models.extract.normalise import name as norm_name
@@ -93,10 +96,19 @@ def _agree(a: str, b: str) -> bool:
 
 
 def extract_document(
-    doc_type: D, lines: list[dict[str, Any]], today: dt.date | None = None
+    doc_type: D,
+    lines: list[dict[str, Any]],
+    today: dt.date | None = None,
+    calibration: Calibration | None = None,
 ) -> DocumentExtraction:
-    """Fields and checks for one page of a known type (unknown types give nothing)."""
+    """Fields and checks for one page of a known type (unknown types give nothing).
+
+    Field confidences go through ``calibration`` (default: the packaged map,
+    ``models/extract/calibration.json``); pass ``Calibration.identity()`` for the
+    raw rule confidence (what the calibration is fitted on).
+    """
     today = today or dt.date.today()
+    calibration = calibration or load_calibration()
     viz = extract(lines, fields_of(doc_type))
     checks: list[Check] = []
     fields = dict(viz)
@@ -147,6 +159,10 @@ def extract_document(
                             source="VIZ+MRZ",
                         )
     checks += _rules(doc_type, fields, today)
+    fields = {
+        k: dataclasses.replace(f, confidence=calibration.apply(f.source, f.confidence))
+        for k, f in fields.items()
+    }
     return DocumentExtraction(fields, checks, mrz_view)
 
 

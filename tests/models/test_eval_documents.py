@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.eval.documents import evaluation_set, substring_distance
+from models import mrz as mrzlib
+from models.eval.documents import evaluation_set, mrz_field_matches, substring_distance
 
 
 @pytest.mark.parametrize(
@@ -24,8 +25,26 @@ def test_substring_distance(pattern: str, text: str, expected: int) -> None:
 
 
 def test_the_evaluation_set_covers_every_template_and_is_deterministic() -> None:
-    items = evaluation_set(1, 4)
-    assert items == evaluation_set(1, 4)
-    assert {c for *_, c in items} >= {"scan", "phone", "blur", "rotated_90"}
-    assert {(t.value, tpl) for _, t, tpl, _ in items} >= {("passport", 2), ("unknown", 4)}
+    items = evaluation_set(1, 4, mrz_per_cell=2)
+    assert items == evaluation_set(1, 4, mrz_per_cell=2)
+    assert {c for _, _, _, c, _ in items} >= {"scan", "phone", "blur", "rotated_90"}
+    assert {(t.value, tpl) for _, t, tpl, _, _ in items} >= {("passport", 2), ("unknown", 4)}
     assert min(seed for seed, *_ in items) >= 1_000_000
+    extra = [it for it in items if it[4]]
+    # 5 MRZ types x 3 templates x (scan, phone) x 2, each seed used once per type.
+    assert len(extra) == 60
+    assert len({(seed, t) for seed, t, *_ in extra}) == 30
+
+
+def test_mrz_field_matches_counts_fields_with_their_check_digits() -> None:
+    # The ICAO 9303 TD3 specimen.
+    truth = (
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    )
+    slots = len(mrzlib.LAYOUTS[mrzlib.MrzFormat.TD3].slots)
+    assert mrz_field_matches(truth, list(truth)) == (slots, slots)
+    wrong = [truth[0], truth[1][:14] + "5" + truth[1][15:]]  # one birth-date digit
+    total, exact = mrz_field_matches(truth, wrong)
+    assert exact == total - 1
+    assert mrz_field_matches(truth, None) == (total, 0)
