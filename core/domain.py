@@ -18,6 +18,8 @@ class Category(StrEnum):
     ENTITY = "entity"
     COMPLIANCE = "compliance"
     AUTO = "auto"
+    # POST /face/compare: a reference photo against a selfie (not a /verify route).
+    FACE = "face"
 
     @property
     def verification_type(self) -> str:

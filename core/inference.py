@@ -122,6 +122,26 @@ class TritonGateway:
             "document_classifier", "TEXT", [t.encode() for t in texts], "PREDICTION"
         )
 
+    def face_analysis(self, images: list[bytes], options: str = "") -> list[dict[str, Any]]:
+        """``face_analysis``: per encoded image, its faces (box, landmarks, head pose, eye
+        aspect ratio, 128-d embedding) or an error; ``options`` is the model's JSON
+        (``models/face/serve.py``), the same for every image of the call.
+
+        CPU on the server: about 0.1-0.5 s an image on 2 cores, more for large
+        photos where small faces need upsampling.
+        """
+        data = np.array(images, dtype=object).reshape(len(images), 1)
+        image_in = httpclient.InferInput("IMAGE", list(data.shape), "BYTES")
+        image_in.set_data_from_numpy(data)
+        inputs = [image_in]
+        if options:
+            opts = np.array([options.encode()] * len(images), dtype=object).reshape(-1, 1)
+            options_in = httpclient.InferInput("OPTIONS", list(opts.shape), "BYTES")
+            options_in.set_data_from_numpy(opts)
+            inputs.append(options_in)
+        res = self._infer("face_analysis", inputs, ["FACES"])
+        return [json.loads(bytes(r)) for r in res.as_numpy("FACES").reshape(-1)]
+
     def model_stats(self, model: str) -> dict[str, Any]:
         """Triton's inference statistics for a model (counts and cumulative ns)."""
         return dict(self.client.get_inference_statistics(model))

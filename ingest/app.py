@@ -24,7 +24,7 @@ from ingest.auth import CredentialCache, auth_middleware_factory, token
 from ingest.batches import BatchService, relay_submissions
 from ingest.errors import EXCEPTION_HANDLERS
 from ingest.load import LoadMonitor
-from ingest.routes import batches, health, verifications, verify, webhooks
+from ingest.routes import batches, face, health, verifications, verify, webhooks
 from ingest.service import VerificationService
 from ingest.ws import StatusFeed, ws
 
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             token,
             verify.verify,
             verify.extract,
+            face.compare,
             verifications.get_verification,
             verifications.list_verifications,
             health.live,

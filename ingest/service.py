@@ -136,6 +136,10 @@ def _accepted_body(verification_id: str) -> dict[str, Any]:
     }
 
 
+# Form field of an upload → the role of the stored file.
+FILE_ROLES = {"documents": "document", "selfie": "selfie", "image": "reference"}
+
+
 class VerificationService:
     """The use cases of the verification routes."""
 
@@ -157,11 +161,18 @@ class VerificationService:
     def _validate_fields(self, category: Category, form: ParsedForm) -> dict[str, Any]:
         docs = [f for f in form.files if f.field == "documents"]
         selfies = [f for f in form.files if f.field == "selfie"]
-        if not docs:
+        if category is Category.FACE:
+            if len([f for f in form.files if f.field == "image"]) != 1 or len(selfies) != 1:
+                raise InvalidRequest(
+                    "one file in 'image' (the reference: a document or a portrait) and one "
+                    "in 'selfie'",
+                    field="image",
+                )
+        elif not docs:
             raise InvalidRequest("at least one file in the 'documents' field", field="documents")
         if len(selfies) > 1:
             raise InvalidRequest("at most one selfie", field="selfie")
-        if selfies and category not in (Category.IDENTITY, Category.AUTO):
+        if selfies and category not in (Category.IDENTITY, Category.AUTO, Category.FACE):
             raise InvalidRequest("a selfie is only taken for identity verification", field="selfie")
         reference = form.fields.get("reference")
         if reference is not None and not (1 <= len(reference) <= 128):
@@ -208,7 +219,7 @@ class VerificationService:
         api = self.settings.api
         types = []
         for f in files:
-            name = f.field if f.field == "selfie" else f"{f.field}[{f.index}]"
+            name = f.field if f.field in ("selfie", "image") else f"{f.field}[{f.index}]"
             if f.size == 0:
                 raise InvalidDocument("file is empty", field=name, code="EMPTY_FILE")
             info = inspect_file(
@@ -245,7 +256,7 @@ class VerificationService:
         """
         started = received_at if received_at is not None else time.monotonic()
         fields = self._validate_fields(category, form)
-        files = [f for f in form.files if f.field == "documents"] + [
+        files = [f for f in form.files if f.field in ("documents", "image")] + [
             f for f in form.files if f.field == "selfie"
         ]
         media_types = await asyncio.to_thread(self.inspect, files)
@@ -259,7 +270,7 @@ class VerificationService:
         vid = new_id("ver")
         records = []
         for pos, (f, mtype) in enumerate(zip(files, media_types, strict=True)):
-            role = "selfie" if f.field == "selfie" else "document"
+            role = FILE_ROLES[f.field]
             key = f"verifications/{organisation_id}/{vid}/{pos:02d}-{role}.{EXTENSIONS[mtype]}"
             records.append(FileRecord(pos, role, key, f.sha256, f.size, mtype, f.filename))
 

@@ -31,6 +31,7 @@ from streams.runtime import LANE_HEADER, NOT_BEFORE_HEADER, Stage, StageContext,
 from streams.stages.classify import ClassifyStage
 from streams.stages.decision import DecisionStage
 from streams.stages.extract import ExtractStage
+from streams.stages.face import FaceStage
 from streams.stages.intake import IntakeStage
 from streams.stages.ocr import OcrStage
 from streams.stages.quality import QualityStage
@@ -50,12 +51,21 @@ STAGES: tuple[Stage, ...] = (
     OcrStage(),
     ClassifyStage(),
     ExtractStage(),
+    FaceStage(),
     DecisionStage(),
 )
 # I/O-bound stages overlap several verifications; the decision stays serial per
 # worker. OCR is CPU-bound in Triton: two in flight keep it busy without
 # queueing requests past their timeout.
-CONCURRENCY = {"intake": 4, "quality": 4, "ocr": 2, "classify": 4, "extract": 2, "decision": 2}
+CONCURRENCY = {
+    "intake": 4,
+    "quality": 4,
+    "ocr": 2,
+    "classify": 4,
+    "extract": 2,
+    "face": 2,
+    "decision": 2,
+}
 
 
 # A broker that has just started has no group coordinator for a while (its

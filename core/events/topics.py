@@ -23,6 +23,7 @@ PIPELINE_STAGES: tuple[str, ...] = (
     "ocr",
     "classify",
     "extract",
+    "face",
     "decision",
 )
 LANES: tuple[str, ...] = ("interactive", "batch")

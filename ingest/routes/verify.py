@@ -61,14 +61,18 @@ async def verify(
     service: VerificationService,
 ) -> Response[dict[str, Any]]:
     received_at = time.monotonic()  # the synchronous deadline counts from here
+    routes = [c for c in Category if c is not Category.FACE]
     try:
         cat = Category(category)
     except ValueError:
+        cat = None
+    if cat is None or cat is Category.FACE:
         raise InvalidRequest(
-            f"unknown category {category!r}; one of {', '.join(c.value for c in Category)}",
+            f"unknown category {category!r}; one of {', '.join(c.value for c in routes)}"
+            + (" (faces: POST /api/v1/kyc/face/compare)" if cat is Category.FACE else ""),
             field="category",
-        ) from None
-    return await _submit(request, cat, org, service, received_at)
+        )
+    return await submit(request, cat, org, service, received_at)
 
 
 @post(
@@ -94,7 +98,7 @@ async def extract(
     request: Request[Any, Any, State], org: str, service: VerificationService
 ) -> Response[dict[str, Any]]:
     received_at = time.monotonic()
-    response = await _submit(request, Category.AUTO, org, service, received_at)
+    response = await submit(request, Category.AUTO, org, service, received_at)
     if response.status_code != 200:
         return response
     return Response(
@@ -141,12 +145,13 @@ def extraction_view(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _submit(
+async def submit(
     request: Request[Any, Any, State],
     cat: Category,
     org: str,
     service: VerificationService,
     received_at: float,
+    file_fields: frozenset[str] = frozenset({"documents", "selfie"}),
 ) -> Response[dict[str, Any]]:
     settings = service.settings.api
     prefer = Prefer.parse(request.headers.get("prefer"), settings.sync_wait_max_s)
@@ -162,7 +167,7 @@ async def _submit(
         form = await parse_multipart(
             request.headers.get("content-type", ""),
             stream,
-            file_fields={"documents", "selfie"},
+            file_fields=set(file_fields),
             max_files=settings.max_files,
             max_file_bytes=settings.max_file_bytes,
         )

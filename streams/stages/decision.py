@@ -62,6 +62,8 @@ def decide(event: dict[str, Any]) -> Verdict:
         (x["file_position"], x["page"]): x for x in (event.get("extraction") or {}).get("pages", [])
     }
     cross = json.loads((event.get("extraction") or {}).get("cross_checks_json", "[]"))
+    face = json.loads((event.get("face") or {}).get("result_json", "null"))
+    portraits = {(p["position"], p["page"]): p for p in (face or {}).get("portraits", [])}
     category = str(submission.get("requested_type", "auto"))
     matching_pages = mismatched_pages = 0
     detected: list[dict[str, Any]] = []
@@ -126,6 +128,11 @@ def decide(event: dict[str, Any]) -> Verdict:
             if key in extractions:
                 doc.update(_extraction_view(extractions[key]))
                 checks += json.loads(extractions[key]["extraction_json"])["checks"]
+            if key in portraits:
+                portrait = portraits[key]
+                doc["portrait"] = {
+                    k: portrait[k] for k in ("found", "box", "rotation", "frameSize", "reasons")
+                }
             if key in classes:
                 check = _classification(doc, classes[key], category)
                 checks.append(check)
@@ -147,6 +154,13 @@ def decide(event: dict[str, Any]) -> Verdict:
     }
     if cross:
         result["crossDocumentChecks"] = cross
+    face_check = _face_check(face)
+    if face is not None:
+        result["face"] = face
+    if face_check is not None:
+        result["faceMatch"] = face_check
+    if category == "face":
+        return _face_verdict(result, face_check)
     if category == "auto" and detected:
         best = max(detected, key=lambda c: c["probability"])
         result["detectedVerificationType"] = _category_of(best["document_type"])
@@ -182,9 +196,52 @@ def decide(event: dict[str, Any]) -> Verdict:
     for c in cross:
         if c["status"] == "fail":
             reasons += [r for r in c["reasons"] if r not in reasons]
+    if face_check is not None and face_check["status"] == "fail":
+        reasons += [r for r in face_check["reasons"] if r not in reasons]
+        if face_check.get("match") is False:
+            # A selfie that is not the document's holder: no other finding can save it.
+            result["decisionReasons"] = reasons
+            return Verdict(Status.COMPLETED, Decision.DECLINED, result, None, reasons)
     reasons.append("AUTOMATED_CHECKS_INCOMPLETE")
     result["decisionReasons"] = reasons
     return Verdict(Status.COMPLETED, Decision.REVIEW, result, None, reasons)
+
+
+def _face_check(face: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The FACE_MATCH check from the face stage's best comparison (None: nothing compared)."""
+    match = (face or {}).get("faceMatch")
+    if match is None:
+        return None
+    check: dict[str, Any] = {
+        "name": "FACE_MATCH",
+        "similarity": match.get("similarity"),
+        "threshold": match.get("threshold"),
+        "match": match.get("match"),
+    }
+    if match.get("match") is True:
+        return check | {"status": "pass", "reasons": []}
+    if match.get("match") is False:
+        return check | {"status": "fail", "reasons": ["FACE_MISMATCH", *match["reasons"]]}
+    # Not compared: no face, a face too small, no portrait on the document.
+    return check | {"status": "fail", "reasons": ["FACE_NOT_COMPARED", *match["reasons"]]}
+
+
+def _face_verdict(result: dict[str, Any], check: dict[str, Any] | None) -> Verdict:
+    """POST /face/compare: the comparison is the whole job."""
+    if check is None or check["match"] is None:
+        reasons = check["reasons"] if check else ["FACE_NOT_COMPARED"]
+        result["decisionReasons"] = reasons
+        return Verdict(
+            Status.FAILED,
+            None,
+            result,
+            {"code": "FACE_NOT_COMPARED", "detail": ", ".join(reasons)},
+            reasons,
+        )
+    reasons = [] if check["match"] else check["reasons"]
+    result["decisionReasons"] = reasons
+    decision = Decision.APPROVED if check["match"] else Decision.DECLINED
+    return Verdict(Status.COMPLETED, decision, result, None, reasons)
 
 
 # A page counts as read when OCR found this many lines at this mean confidence.

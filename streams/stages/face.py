@@ -1,0 +1,196 @@
+"""Face: the selfie against the document portrait or a reference photo (Triton ``face_analysis``).
+
+Pure core: :func:`pages_to_analyse` (which pages hold a face worth reading:
+the selfie, a reference photo, and document pages of a type that carries a
+portrait) and :func:`compare_pages` (from the served analyses to the
+comparisons, with reason codes). The document portrait is the largest face
+the detector finds on the classified page; its box is reported, so a
+reviewer sees which region was compared.
+
+Adapter: :class:`FaceStage` fetches the pages from object storage and sends
+each to Triton (one request per image, so that the response cache serves an
+image seen before).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import numpy as np
+
+from models.doctypes import DocumentType as D
+from models.face.compare import (
+    FACE_ROTATED,
+    FACE_TOO_SMALL,
+    LOW_INTEROCULAR_PX,
+    LOW_RESOLUTION_FACE,
+    MATCH_THRESHOLD,
+    MIN_INTEROCULAR_PX,
+    MULTIPLE_FACES,
+    NO_FACE,
+    UNDECODABLE_IMAGE,
+    FaceSide,
+    compare_sides,
+)
+from models.face.detect import Face
+from streams.runtime import StageContext, StageOutput
+
+# Document types that print the holder's portrait.
+PORTRAIT_TYPES = frozenset(
+    {
+        D.NATIONAL_ID_FRONT,
+        D.PASSPORT,
+        D.FOREIGN_PASSPORT,
+        D.FOREIGN_ID_CARD,
+        D.DRIVERS_LICENCE,
+        D.RESIDENCE_PERMIT,
+        D.VISA,
+    }
+)
+# A document page may show a ghost image beside the portrait: a few faces.
+ANALYSIS_OPTIONS = json.dumps({"maxFaces": 3, "embed": True})
+FACE_ROLES = ("selfie", "reference")
+COMPARISON_KEYS = ("similarity", "match", "distance", "threshold", "reasons")
+
+
+def pages_to_analyse(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """Selfie and reference pages, and document pages classified as a portrait-bearing type."""
+    intake = event.get("intake") or {"pages": []}
+    portrait_pages = {
+        (c["file_position"], c["page"])
+        for c in (event.get("classification") or {}).get("pages", [])
+        if D(c["document_type"]) in PORTRAIT_TYPES
+    }
+    return [
+        p
+        for p in intake["pages"]
+        if p.get("object_key")
+        and (p["role"] in FACE_ROLES or (p["file_position"], p["page"]) in portrait_pages)
+    ]
+
+
+def side_of(analysis: dict[str, Any], suffix: str) -> FaceSide:
+    """One side of a comparison from a served analysis (``models.face.serve``): the
+    largest face, the same reason codes as :func:`models.face.compare.prepare_side`."""
+    if "error" in analysis:
+        return FaceSide(None, None, 0, None, [f"{UNDECODABLE_IMAGE}_{suffix}"])
+    faces = analysis.get("faces", [])
+    if not faces:
+        return FaceSide(None, None, 0, None, [f"{NO_FACE}_{suffix}"])
+    best = faces[0]
+    face = Face(
+        box=(int(best["box"][0]), int(best["box"][1]), int(best["box"][2]), int(best["box"][3])),
+        score=float(best["score"]),
+        landmarks=np.array(best["landmarks"], dtype=np.float32),
+    )
+    rotation = int(analysis.get("rotation", 0))
+    reasons = []
+    if rotation:
+        reasons.append(f"{FACE_ROTATED}_{suffix}")
+    # facesFound counts weak detections (a badge, a pattern); otherFaces only
+    # those strong enough to be another person, as compare_faces judges it.
+    if int(analysis.get("otherFaces", 0)) > 0:
+        reasons.append(f"{MULTIPLE_FACES}_{suffix}")
+    iod = float(best["interocularDistance"])
+    if iod < MIN_INTEROCULAR_PX or "embedding" not in best:
+        reasons.append(f"{FACE_TOO_SMALL}_{suffix}")
+        return FaceSide(face, None, rotation, iod, reasons)
+    if iod < LOW_INTEROCULAR_PX:
+        reasons.append(f"{LOW_RESOLUTION_FACE}_{suffix}")
+    return FaceSide(face, np.array(best["embedding"], dtype=np.float32), rotation, iod, reasons)
+
+
+def _where(page: dict[str, Any]) -> dict[str, Any]:
+    return {"position": page["file_position"], "page": page["page"], "role": page["role"]}
+
+
+def compare_pages(pages: list[dict[str, Any]], analyses: list[dict[str, Any]]) -> dict[str, Any]:
+    """The face result of a verification: portraits found and comparisons made.
+
+    Each selfie is compared with every portrait (document pages and reference
+    photos); side A is the portrait, side B the selfie, so reason codes read
+    ``NO_FACE_A`` (portrait) and ``NO_FACE_B`` (selfie). ``faceMatch`` is the
+    best comparison (highest similarity), or the first one if none could be
+    scored. Pure.
+    """
+    portraits: list[dict[str, Any]] = []
+    portrait_sides: list[tuple[dict[str, Any], FaceSide]] = []
+    selfie_sides: list[tuple[dict[str, Any], FaceSide]] = []
+    for page, analysis in zip(pages, analyses, strict=True):
+        if page["role"] == "selfie":
+            selfie_sides.append((page, side_of(analysis, "B")))
+            continue
+        side = side_of(analysis, "A")
+        portrait_sides.append((page, side))
+        portraits.append(
+            {
+                **_where(page),
+                "found": side.face is not None,
+                "box": list(side.face.box) if side.face else None,
+                "rotation": side.rotation,
+                "frameSize": analysis.get("frameSize"),
+                "reasons": side.reasons,
+            }
+        )
+    comparisons = []
+    for selfie_page, selfie in selfie_sides:
+        for portrait_page, portrait in portrait_sides:
+            c = compare_sides(portrait, selfie).to_dict()
+            comparisons.append(
+                {
+                    "portrait": _where(portrait_page),
+                    "selfie": _where(selfie_page),
+                    **{k: c[k] for k in COMPARISON_KEYS},
+                }
+            )
+    out: dict[str, Any] = {"portraits": portraits, "comparisons": comparisons}
+    if comparisons:
+        scored = [c for c in comparisons if c["similarity"] is not None]
+        out["faceMatch"] = max(scored, key=lambda c: c["similarity"]) if scored else comparisons[0]
+    elif selfie_sides and not portrait_sides:
+        out["faceMatch"] = {
+            "similarity": None,
+            "match": None,
+            "threshold": MATCH_THRESHOLD,
+            "reasons": ["NO_PORTRAIT_DOCUMENT"],
+        }
+    return out
+
+
+class FaceStage:
+    """Adapter: fetch the pages with faces, one Triton call per image."""
+
+    name = "face"
+    input_schema = "stage_event"
+
+    async def process(self, ctx: StageContext, event: dict[str, Any]) -> StageOutput:
+        pages = pages_to_analyse(event)
+        analyses: list[dict[str, Any]] = []
+        model_ms: float | None = None
+        if pages:
+            images = await asyncio.gather(
+                *(asyncio.to_thread(ctx.store.get_bytes, p["object_key"]) for p in pages)
+            )
+            started = time.monotonic()
+            answers = await asyncio.gather(
+                *(
+                    asyncio.to_thread(ctx.triton.face_analysis, [img], ANALYSIS_OPTIONS)
+                    for img in images
+                )
+            )
+            analyses = [a[0] for a in answers]
+            model_ms = 1000 * (time.monotonic() - started)
+        result = compare_pages(pages, analyses)
+        match = result.get("faceMatch") or {}
+        return StageOutput(
+            result={
+                "pages": len(pages),
+                "comparisons": len(result["comparisons"]),
+                "similarity": match.get("similarity"),
+            },
+            event_fields={"face": {"result_json": json.dumps(result, separators=(",", ":"))}},
+            model_ms=model_ms,
+        )
