@@ -128,6 +128,7 @@ def extraction_view(body: dict[str, Any]) -> dict[str, Any]:
                     "extractedData": doc.get("extractedData", {}),
                     "fields": doc.get("fields", {}),
                     "mrz": doc.get("mrz"),
+                    "barcodes": doc.get("barcodes"),
                     "checks": [
                         c for c in doc.get("checks", []) if c["name"] not in _DATA_CHECKS_EXCLUDED
                     ],

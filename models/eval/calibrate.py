@@ -75,7 +75,11 @@ def field_pairs(
     key = f"{doc_type.value}-{template}-{condition}-{seed}"
     reading, _ = read_page(gw, buf.tobytes(), key, cache)
     ex = extract_document(
-        doc_type, reading.get("lines", []), EVAL_TODAY, calibration=Calibration.identity()
+        doc_type,
+        reading.get("lines", []),
+        EVAL_TODAY,
+        calibration=Calibration.identity(),
+        barcodes=reading.get("barcodes", []),
     )
     truth = {f.name: f for f in sample.fields}
     pairs: list[Pair] = []

@@ -222,12 +222,14 @@ def evaluate_one(gw: TritonGateway, item: EvalItem, cache: Path | None = None) -
         mrz_extra=mrz_extra,
     )
     if doc_type is not DocumentType.UNKNOWN:
-        _score_extraction(out, sample, reading.get("lines", []))
+        _score_extraction(out, sample, reading.get("lines", []), reading.get("barcodes", []))
     return out
 
 
-def _score_extraction(out: Outcome, sample: Sample, lines: list[dict[str, Any]]) -> None:
-    ex = extract_document(sample.doc_type, lines, EVAL_TODAY)
+def _score_extraction(
+    out: Outcome, sample: Sample, lines: list[dict[str, Any]], barcodes: list[dict[str, Any]]
+) -> None:
+    ex = extract_document(sample.doc_type, lines, EVAL_TODAY, barcodes=barcodes)
     truth = {f.name: f for f in sample.fields}
     for spec in fields_of(sample.doc_type):
         f = truth.get(spec.name)

@@ -18,9 +18,10 @@ from typing import Any
 
 from models import mrz as mrzlib
 from models.doctypes import DocumentType as D
+from models.extract.barcode import parse_barcode
 from models.extract.calibration import Calibration
 from models.extract.calibration import load as load_calibration
-from models.extract.kv import Extracted, extract
+from models.extract.kv import NORMALISERS, Extracted, extract
 from models.extract.lexicon import fields_of
 from models.extract.normalise import name as norm_name
 
@@ -60,13 +61,46 @@ class DocumentExtraction:
     fields: dict[str, Extracted]
     checks: list[Check]
     mrz: dict[str, Any] | None = None
+    barcodes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "fields": {k: v.to_dict() for k, v in self.fields.items()},
             "checks": [c.to_dict() for c in self.checks],
             "mrz": self.mrz,
+            "barcodes": self.barcodes,
         }
+
+
+# A decoded barcode is exact (Reed-Solomon error correction) but carries no
+# check digit of its own and anyone can print one: as sure as a verified MRZ
+# field about what it says, not about whether the issuer said it.
+BARCODE_CONFIDENCE = 0.99
+
+
+def _barcode_fields(
+    doc_type: D, barcodes: list[dict[str, Any]]
+) -> tuple[dict[str, Extracted], list[dict[str, Any]]]:
+    """Fields carried by the page's barcodes (named as the type's fields), and a view of
+    each symbol (format, what it is, where)."""
+    kinds = {spec.name: spec.kind for spec in fields_of(doc_type)} | {"sex": "sex"}
+    out: dict[str, Extracted] = {}
+    views = []
+    for b in barcodes:
+        payload = parse_barcode(str(b.get("format", "")), str(b.get("text", "")))
+        quad = b.get("quad") or []
+        xs, ys = [pt[0] for pt in quad], [pt[1] for pt in quad]
+        box = [min(xs), min(ys), max(xs), max(ys)] if quad else []
+        views.append({"format": b.get("format"), "kind": payload.kind, "box": box})
+        for name, value in payload.fields.items():
+            if name not in kinds:
+                continue
+            normalized = NORMALISERS[kinds[name]](value)
+            if normalized is not None:
+                out[name] = Extracted(
+                    name, value, normalized, BARCODE_CONFIDENCE, box, source="BARCODE"
+                )
+    return out, views
 
 
 def _mrz_fields(result: mrzlib.MrzResult, doc_type: D) -> dict[str, Extracted]:
@@ -100,8 +134,14 @@ def extract_document(
     lines: list[dict[str, Any]],
     today: dt.date | None = None,
     calibration: Calibration | None = None,
+    barcodes: list[dict[str, Any]] | None = None,
 ) -> DocumentExtraction:
     """Fields and checks for one page of a known type (unknown types give nothing).
+
+    ``barcodes`` are the page's decoded symbols (``models.ocr.barcodes``, as in the
+    OCR reading): their fields fill what the visual zone missed, win where they
+    disagree with it (the ``BARCODE_VIZ_AGREEMENT`` check fails, naming the fields),
+    and raise the confidence of fields they confirm.
 
     Field confidences go through ``calibration`` (default: the packaged map,
     ``models/extract/calibration.json``); pass ``Calibration.identity()`` for the
@@ -158,12 +198,32 @@ def extract_document(
                             vf.box,
                             source="VIZ+MRZ",
                         )
+    barcode_fields, barcode_views = _barcode_fields(doc_type, barcodes or [])
+    mismatches = []
+    for key, bf in barcode_fields.items():
+        vf = fields.get(key)
+        if vf is None:
+            fields[key] = bf
+        elif _agree(bf.normalized, vf.normalized):
+            fields[key] = Extracted(
+                key,
+                vf.value,
+                vf.normalized,
+                max(vf.confidence, bf.confidence),
+                vf.box,
+                source=f"{vf.source}+BARCODE",
+            )
+        else:
+            mismatches.append(f"{key.upper()}_MISMATCH_BARCODE_VIZ")
+            fields[key] = bf
+    if barcode_fields:
+        checks.append(Check("BARCODE_VIZ_AGREEMENT", "fail" if mismatches else "pass", mismatches))
     checks += _rules(doc_type, fields, today)
     fields = {
         k: dataclasses.replace(f, confidence=calibration.apply(f.source, f.confidence))
         for k, f in fields.items()
     }
-    return DocumentExtraction(fields, checks, mrz_view)
+    return DocumentExtraction(fields, checks, mrz_view, barcode_views)
 
 
 def _iso(fields: dict[str, Extracted], name: str) -> dt.date | None:

@@ -310,6 +310,8 @@ def _extraction_view(x: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"extractedData": data, "fields": fields}
     if ex.get("mrz"):
         out["mrz"] = ex["mrz"]
+    if ex.get("barcodes"):
+        out["barcodes"] = ex["barcodes"]
     return out
 
 

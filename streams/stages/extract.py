@@ -34,7 +34,9 @@ def extract_pages(
         reading = readings.get((c["file_position"], c["page"]))
         if doc_type is DocumentType.UNKNOWN or not reading or "error" in reading:
             continue
-        result = extract_document(doc_type, reading.get("lines", []), today).to_dict()
+        result = extract_document(
+            doc_type, reading.get("lines", []), today, barcodes=reading.get("barcodes", [])
+        ).to_dict()
         pages.append(
             {
                 "file_position": c["file_position"],

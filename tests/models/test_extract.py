@@ -146,3 +146,45 @@ def test_cross_document_checks_compare_the_id_with_the_rest() -> None:
         ("NAME_MATCH", "fail"),
     ]
     assert checks[1]["reasons"] == ["NAME_MISMATCH_ACROSS_DOCUMENTS"]
+
+
+def _tcc_lines(tin: str, number: str, expiry: str) -> list[dict[str, Any]]:
+    return [
+        line("TAX CLEARANCE CERTIFICATE", 100, 40, w=500),
+        line(f"TIN: {tin}", 100, 120, w=300),
+        line(f"Certificate No: {number}", 100, 160, w=400),
+        line(f"Date of Expiry: {expiry}", 100, 200, w=400),
+    ]
+
+
+def test_a_barcode_confirms_fills_and_contradicts_the_visual_zone() -> None:
+    qr = {
+        "format": "QRCode",
+        "text": "https://verify.burs.org.bw/c?t=C01234567&n=TCC/2024/1234&v=2025-03-31",
+        "quad": [[10, 10], [60, 10], [60, 60], [10, 60]],
+    }
+    today = dt.date(2024, 11, 1)
+    same = extract_document(
+        D.TAX_CLEARANCE_CERTIFICATE,
+        _tcc_lines("C01234567", "TCC/2024/1234", "31/03/2025"),
+        today,
+        barcodes=[qr],
+    )
+    assert same.fields["tin"].source == "VIZ+BARCODE"
+    assert same.barcodes[0]["kind"] == "burs_tax_clearance"
+    (agree,) = [c for c in same.checks if c.name == "BARCODE_VIZ_AGREEMENT"]
+    assert agree.status == "pass"
+    # The printed expiry pushed a year: the barcode keeps the issuer's date.
+    edited = extract_document(
+        D.TAX_CLEARANCE_CERTIFICATE,
+        _tcc_lines("C01234567", "TCC/2024/1234", "31/03/2026"),
+        today,
+        barcodes=[qr],
+    )
+    (check,) = [c for c in edited.checks if c.name == "BARCODE_VIZ_AGREEMENT"]
+    assert check.status == "fail" and check.reasons == ["EXPIRY_DATE_MISMATCH_BARCODE_VIZ"]
+    assert edited.fields["expiry_date"].normalized == "2025-03-31"
+    assert edited.fields["expiry_date"].source == "BARCODE"
+    # Nothing printed but the barcode: it fills the fields.
+    bare = extract_document(D.TAX_CLEARANCE_CERTIFICATE, [], today, barcodes=[qr])
+    assert bare.fields["certificate_number"].source == "BARCODE"

@@ -4,8 +4,9 @@
 :class:`~models.doctypes.DocumentType` (and the ``unknown`` class), applies a
 capture condition, and returns the image with its ground truth: the value,
 box and quad of every printed variable field, the MRZ, every printed text
-line in reading order, and the portrait box. The same arguments always give
-identical image bytes and truth.
+line in reading order, the portrait box, and the payload and box of every
+printed barcode (a BURS or CIPA verification QR, a bill's payment Code 128, the
+licence PDF417). The same arguments always give identical image bytes and truth.
 
 ``document_text(seed, doc_type, template)`` is the fast text-only path: the
 same text lines, without drawing anything.
@@ -37,6 +38,7 @@ __all__ = [
     "PORTRAIT_SOURCE",
     "TEMPLATES_PER_TYPE",
     "UNKNOWN_TEMPLATES",
+    "BarcodeTruth",
     "Field",
     "Sample",
     "document_text",
@@ -64,6 +66,21 @@ class Field:
 
 
 @dataclass(frozen=True)
+class BarcodeTruth:
+    """One printed barcode: its ``zxingcpp.BarcodeFormat`` name, payload and place.
+
+    ``box`` and ``quad`` outline the symbol itself, quiet zone excluded, in the final
+    image (as for :class:`Field`); ``visible`` is False when part of it is cut off.
+    """
+
+    format: str  # QRCode, Code128, PDF417
+    text: str
+    box: BoxT
+    quad: Quad
+    visible: bool
+
+
+@dataclass(frozen=True)
 class Sample:
     """A generated document image and its ground truth."""
 
@@ -76,6 +93,7 @@ class Sample:
     mrz: tuple[str, ...] | None
     text_lines: tuple[str, ...]
     portrait_box: BoxT | None
+    barcodes: tuple[BarcodeTruth, ...] = ()
 
     def field(self, name: str) -> Field:
         """The field called ``name``."""
@@ -109,6 +127,16 @@ class Sample:
             "text_lines": list(self.text_lines),
             "portrait_box": list(self.portrait_box) if self.portrait_box else None,
             "portrait_source": PORTRAIT_SOURCE if self.portrait_box else None,
+            "barcodes": [
+                {
+                    "format": b.format,
+                    "text": b.text,
+                    "box": list(b.box),
+                    "quad": [list(p) for p in b.quad],
+                    "visible": b.visible,
+                }
+                for b in self.barcodes
+            ],
         }
 
 
@@ -145,11 +173,22 @@ def _quad_box(quad: list[tuple[float, float]], w: int, h: int) -> tuple[BoxT, bo
     return (x0, y0, x1, y1), visible
 
 
-def generate(seed: int, doc_type: DocumentType, template: int, condition: str = "scan") -> Sample:
-    """One synthetic document image with its ground truth (deterministic)."""
+def generate(
+    seed: int,
+    doc_type: DocumentType,
+    template: int,
+    condition: str = "scan",
+    *,
+    barcodes: bool = True,
+) -> Sample:
+    """One synthetic document image with its ground truth (deterministic).
+
+    ``barcodes=False`` draws the page without its barcodes (and lists none): every
+    pixel outside the barcodes' quiet zones is the same as with them.
+    """
     _validate(doc_type, template, condition)
     doc = build(seed, doc_type, template)
-    page = render(doc, seed)
+    page = render(doc, seed, codes=barcodes)
     missing = set(doc.fields) - set(page.boxes)
     if missing:
         raise RuntimeError(f"fields not drawn on {doc_type.value} t{template}: {sorted(missing)}")
@@ -170,6 +209,12 @@ def generate(seed: int, doc_type: DocumentType, template: int, condition: str = 
         x0, y0, x1, y1 = page.portrait_box
         pts = transform_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], m)
         portrait_box, _ = _quad_box(pts, w, h)
+    codes: list[BarcodeTruth] = []
+    for code, (x0, y0, x1, y1) in page.codes:
+        pts = transform_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], m)
+        box, visible = _quad_box(pts, w, h)
+        quad = tuple((round(x, 1), round(y, 1)) for x, y in pts)
+        codes.append(BarcodeTruth(code.format, code.payload, box, quad, visible))  # type: ignore[arg-type]
     return Sample(
         image=image,
         doc_type=doc_type,
@@ -180,4 +225,5 @@ def generate(seed: int, doc_type: DocumentType, template: int, condition: str = 
         mrz=doc.mrz,
         text_lines=tuple(text_lines(doc)),
         portrait_box=portrait_box,
+        barcodes=tuple(codes),
     )

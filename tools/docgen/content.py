@@ -108,6 +108,25 @@ Block = Text | Form | Table | Signature | Box | Tiles | Mrz | Gap | Rule
 
 
 @dataclass(frozen=True)
+class Code:
+    """A machine-readable symbol: a verification QR, a payment Code 128, a licence PDF417.
+
+    Not a :data:`Block`: it prints no text line and takes no room in the flow. The
+    renderer places it afterwards in a free corner, so a document that gains a code
+    keeps every other pixel where it was. ``format`` is a ``zxingcpp.BarcodeFormat``
+    member name (``QRCode``, ``Code128``, ``PDF417``); ``module`` is the width of one
+    module (bar or cell) in page pixels, chosen so that the symbol survives a phone
+    photo of the page; ``aspect`` is the row height in modules for PDF417 (3 to 5 in
+    practice), ignored for the other formats.
+    """
+
+    format: str
+    payload: str
+    module: int
+    aspect: int = 3
+
+
+@dataclass(frozen=True)
 class Theme:
     """Fonts, colours and sizes of one template."""
 
@@ -140,6 +159,7 @@ class Doc:
     portrait: str | None = None  # "left" or "right" on cards and data pages
     portrait_grey: bool = False
     photo: str | None = None  # skimage.data image name (unknown, template 4)
+    codes: list[Code] = field(default_factory=list)  # drawn after the flow, in a free corner
 
     def blocks(self) -> list[Block]:
         """Every block in reading order."""

@@ -10,6 +10,11 @@ Two engines share one block renderer (:class:`_Flow`):
 
 Every field's box is recorded where it is drawn. If the content does not fit
 the page, the whole document is drawn again at a smaller scale.
+
+Machine-readable codes (:class:`~tools.docgen.content.Code`) are drawn last, on
+a free patch of the finished page, by :func:`draw_codes`; they use no random
+numbers, so a page with a code differs from the same page without it only
+inside the code and its quiet zone.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +33,7 @@ from PIL import Image, ImageDraw, ImageFont
 from tools.docgen.content import (
     Block,
     Box,
+    Code,
     Doc,
     Form,
     Gap,
@@ -61,11 +67,16 @@ _FACE = (128, 10, 328, 277)
 
 @dataclass
 class Rendered:
-    """A drawn page: RGB image, field boxes and portrait box in page coordinates."""
+    """A drawn page: RGB image, field boxes, portrait box and codes in page coordinates.
+
+    ``codes`` pairs each drawn code with the box of the symbol itself (quiet zone
+    excluded); a code that found no free patch on the page is not drawn or listed.
+    """
 
     image: Image.Image
     boxes: dict[str, BoxT]
     portrait_box: BoxT | None
+    codes: list[tuple[Code, BoxT]] = field(default_factory=list)
 
 
 class DoesNotFit(Exception):
@@ -719,8 +730,12 @@ def _render_blank(doc: Doc, rng: random.Random) -> Rendered:
     return Rendered(img, {}, None)
 
 
-def render(doc: Doc, seed: int) -> Rendered:
-    """Draw ``doc``; shrink and retry when the content does not fit the page."""
+def render(doc: Doc, seed: int, codes: bool = True) -> Rendered:
+    """Draw ``doc``; shrink and retry when the content does not fit the page.
+
+    ``codes=False`` leaves the document's codes off: the page is then exactly what
+    it is with them everywhere outside their quiet zones (the tests compare both).
+    """
     if doc.kind == "photo":
         assert doc.photo is not None
         return Rendered(photo(doc.photo).copy(), {}, None)
@@ -731,11 +746,121 @@ def render(doc: Doc, seed: int) -> Rendered:
             if doc.kind == "blank":
                 return _render_blank(doc, rng)
             if doc.kind in ("card", "passport_page"):
-                return _render_card(doc, scale, rng)
-            return _render_page(doc, scale, rng)
+                page = _render_card(doc, scale, rng)
+            else:
+                page = _render_page(doc, scale, rng)
         except DoesNotFit:
             scale *= 0.92
+            continue
+        if codes:
+            draw_codes(page, doc)
+        return page
     raise RuntimeError(f"{doc.kind} content does not fit even at scale {scale:.2f}")
+
+
+# -- machine-readable codes ---------------------------------------------------------------
+# Quiet zone around a symbol, in modules: what each symbology's specification asks for.
+QUIET_MODULES: dict[str, int] = {"QRCode": 4, "PDF417": 2, "Code128": 10}
+C128_HEIGHT_MODULES = 18  # bar height of a linear code: tall enough for a tilted photo
+_CARD_INK = 150  # on a card, a darker channel value than this is print, not guilloche
+_STEP = 8  # px between candidate positions
+PDF417_COLUMNS = 4
+PDF417_EC = "2"
+PDF417_COMPACT = True
+
+
+def symbol(code: Code) -> npt.NDArray[np.uint8]:
+    """The symbol of ``code`` as a 0/255 greyscale array at its module size, no quiet zone.
+
+    QR codes use error-correction level M (15 %): a verification URL stays short
+    enough for a 37- or 41-cell symbol and survives a stain or a glare spot.
+    """
+    import zxingcpp  # imported lazily: only documents with codes need it
+
+    fmt = getattr(zxingcpp.BarcodeFormat, code.format)
+    options: dict[str, Any] = {}
+    if code.format == "QRCode":
+        options["ec_level"] = "M"
+    elif code.format == "PDF417":
+        options["columns"] = PDF417_COLUMNS
+        options["ec_level"] = PDF417_EC
+        if PDF417_COMPACT:
+            fmt = zxingcpp.BarcodeFormat.CompactPDF417
+    made = zxingcpp.create_barcode(code.payload, fmt, **options)
+    base = np.asarray(made.to_image(scale=1, add_quiet_zones=False), dtype=np.uint8)
+    m = code.module
+    if code.format == "Code128":
+        row = base[base.shape[0] // 2 : base.shape[0] // 2 + 1]
+        return np.ascontiguousarray(np.repeat(np.repeat(row, C128_HEIGHT_MODULES * m, 0), m, 1))
+    if code.format == "PDF417":
+        # ``to_image`` draws PDF417 rows 3 modules high; ``aspect`` sets it instead.
+        if base.shape[0] % 3:
+            raise RuntimeError(f"unexpected PDF417 raster height {base.shape[0]}")
+        rows = base[1::3]
+        return np.ascontiguousarray(np.repeat(np.repeat(rows, code.aspect * m, 0), m, 1))
+    return np.ascontiguousarray(np.repeat(np.repeat(base, m, 0), m, 1))
+
+
+def _free(
+    arr: npt.NDArray[np.uint8],
+    box: BoxT,
+    card: bool,
+    paper: RGB,
+    taken: list[BoxT],
+) -> bool:
+    x0, y0, x1, y1 = box
+    if any(x0 < t[2] and t[0] < x1 and y0 < t[3] and t[1] < y1 for t in taken):
+        return False
+    patch = arr[y0:y1, x0:x1]
+    if card:  # the guilloche under a card's print may be painted over, print may not
+        return bool(patch.min() >= _CARD_INK)
+    return bool(np.all(patch == np.asarray(paper, np.uint8)))
+
+
+def draw_codes(page: Rendered, doc: Doc) -> None:
+    """Draw ``doc.codes`` on free patches of ``page``, recording their boxes in ``page.codes``.
+
+    The search starts at the bottom-right corner of the text area (where the page
+    footers and the card's signature strip leave room) and moves up, then tries the
+    left side. A patch is free when nothing is printed there: on a card, nothing
+    darker than the guilloche, away from the portrait; on a page, nothing but paper.
+    The quiet zone is painted with the paper colour so that the guilloche cannot
+    touch the symbol. Deterministic, no randomness.
+    """
+    if not doc.codes:
+        return
+    w, h = page.image.size
+    card = doc.kind in ("card", "passport_page")
+    margin = 28 if card else (40 if doc.kind == "receipt" else 100)
+    top = 60
+    bottom = h - (22 if card else 56)
+    arr = np.asarray(page.image.convert("RGB"), dtype=np.uint8)
+    taken: list[BoxT] = list(page.boxes.values())
+    if page.portrait_box is not None:
+        taken.append(page.portrait_box)
+    draw = ImageDraw.Draw(page.image)
+    for code in doc.codes:
+        sym = symbol(code)
+        q = QUIET_MODULES.get(code.format, 4) * code.module
+        sh, sw = sym.shape
+        bw, bh = sw + 2 * q, sh + 2 * q
+        spot: BoxT | None = None
+        for x0 in (w - margin - bw, margin):
+            for y0 in range(bottom - bh, top - 1, -_STEP):
+                cand = (x0, y0, x0 + bw, y0 + bh)
+                if x0 >= 0 and _free(arr, cand, card, doc.theme.paper, taken):
+                    spot = cand
+                    break
+            if spot is not None:
+                break
+        if spot is None:  # no room: a crowded page simply goes without the code
+            continue
+        x0, y0, x1, y1 = spot
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=doc.theme.paper)
+        tile = np.where((sym < 128)[..., None], np.uint8(0), np.asarray(doc.theme.paper, np.uint8))
+        page.image.paste(Image.fromarray(np.asarray(tile, np.uint8)), (x0 + q, y0 + q))
+        taken.append(spot)
+        page.codes.append((code, (x0 + q, y0 + q, x0 + q + sw, y0 + q + sh)))
 
 
 def to_bgr(img: Image.Image) -> npt.NDArray[np.uint8]:

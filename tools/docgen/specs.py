@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from models.doctypes import DocumentType as D
 from models.mrz import MrzData, MrzFormat, compose
 from tools.docgen import fakedata as fk
-from tools.docgen.content import Box, Builder, Doc, Gap, Mrz, Rule, Seg, Signature, Text, Theme
+from tools.docgen.content import (
+    Box,
+    Builder,
+    Code,
+    Doc,
+    Gap,
+    Mrz,
+    Rule,
+    Seg,
+    Signature,
+    Text,
+    Theme,
+)
 from tools.docgen.content import Tiles as TilesBlock
 
 BW_BLUE = (30, 90, 160)
@@ -134,6 +146,27 @@ def _lab(ctx: Ctx, key: str) -> str:
 
 def _sex_word(sex: str, t: int) -> str:
     return (sex, {"M": "MALE", "F": "FEMALE"}[sex], {"M": "Male", "F": "Female"}[sex])[t]
+
+
+# -- machine-readable codes ------------------------------------------------------------
+# Payloads are built from values the document already prints, and no code draws on
+# ``ctx.rng``: adding one leaves every other generated value (and pixel) as it was.
+# Module sizes keep a phone photo of the page decodable (an A4 page lands at about
+# 0.7 of its size in a ``phone`` capture, a card at about 0.95).
+BURS_VERIFY = "https://verify.burs.org.bw"
+CIPA_VERIFY = "https://www.cipa.co.bw/verify"
+QR_MODULE = 5  # px per QR cell on an A4 page: ~3.5 px after a phone capture
+C128_MODULE = 4  # px per narrow bar of a payment Code 128 on an A4 page
+PDF417_MODULE = 3  # px per PDF417 module on the licence card
+PDF417_ROW = 3  # PDF417 row height in modules (the specification's minimum)
+
+
+def _code(ctx: Ctx, fmt: str, payload: str, module: int, aspect: int = 3) -> None:
+    ctx.b.doc.codes.append(Code(fmt, payload, module, aspect))
+
+
+def _yyyymmdd(d: dt.date) -> str:
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
 
 
 def _letterhead(ctx: Ctx, org: str, lines: list[str], title: str) -> None:
@@ -437,6 +470,23 @@ def build_drivers_licence(ctx: Ctx) -> None:
         ],
     )
     _signature(ctx, ctx.pick(("Holder's signature", "SIGNATURE", "Signature of holder")))
+    # The layout of the PDF417 on Botswana licences is not public: this payload borrows
+    # the AAMVA (North American) element lines -- ID, value, newline -- for the fields
+    # the card prints. Dates as YYYYMMDD, sex as 1 (male) / 2 (female), as AAMVA does.
+    f = ctx.b.doc.fields
+    payload = "\n".join(
+        (
+            "@",
+            "ANSI ",
+            "DCS" + f["surname"],
+            "DAC" + f["forenames"],
+            "DBB" + _yyyymmdd(p.birth_date),
+            "DAQ" + f["licence_number"],
+            "DBA" + _yyyymmdd(expiry),
+            "DBC" + ("1" if p.sex == "M" else "2"),
+        )
+    )
+    _code(ctx, "PDF417", payload, PDF417_MODULE, PDF417_ROW)
 
 
 def build_residence_permit(ctx: Ctx) -> None:
@@ -799,6 +849,8 @@ def build_bill(ctx: Ctx) -> None:
             )
         )
         b.target = b.doc.body
+    # Utilities print the account number as a Code 128 so that tellers can scan it.
+    _code(ctx, "Code128", account.replace(" ", ""), C128_MODULE)
 
 
 # =====================================================================================
@@ -1288,28 +1340,41 @@ def build_certificate(ctx: Ctx) -> None:
             ),
         ]
     elif dt_ is D.TAX_CLEARANCE_CERTIFICATE:
+        # Drawn in the order the item list used to draw them: tin, number, validity.
+        tin = fk.tin(rng)
+        number = "TCC" + fk.digits(rng, 9)
+        expiry = issue + dt.timedelta(days=rng.choice((90, 180, 365)))
         items = [
-            ("tin", ctx.pick(("Taxpayer Identification Number", "TIN", "TIN")), fk.tin(rng)),
+            ("tin", ctx.pick(("Taxpayer Identification Number", "TIN", "TIN")), tin),
             (
                 "certificate_number",
                 ctx.pick(("Certificate No.", "CERTIFICATE NUMBER", "Reference")),
-                "TCC" + fk.digits(rng, 9),
+                number,
             ),
             ("issue_date", ctx.pick(("Date of Issue", "ISSUED ON", "Issued")), ctx.date(issue)),
             (
                 "expiry_date",
                 ctx.pick(("Date of Expiry", "VALID UNTIL", "Expires")),
-                ctx.date(issue + dt.timedelta(days=rng.choice((90, 180, 365)))),
+                ctx.date(expiry),
             ),
         ]
+        # BURS's real verification URL format is not public; this one is illustrative.
+        code = f"{BURS_VERIFY}/c?t={tin}&n={number}&v={expiry.isoformat()}"
+        _code(ctx, "QRCode", code, QR_MODULE)
     elif dt_ is D.VAT_REGISTRATION_CERTIFICATE:
+        vat_number = "P" + fk.digits(rng, 11)
+        tin = fk.tin(rng)
+        # A VAT registration has no certificate number and no expiry: its QR carries the
+        # VAT number and the effective date instead (``/vat`` tells the two apart).
+        code = f"{BURS_VERIFY}/vat?t={tin}&n={vat_number}&e={issue.isoformat()}"
+        _code(ctx, "QRCode", code, QR_MODULE)
         items = [
             (
                 "vat_number",
                 ctx.pick(("VAT Registration Number", "VAT NO.", "VAT number")),
-                "P" + fk.digits(rng, 11),
+                vat_number,
             ),
-            ("tin", ctx.pick(("TIN", "TAXPAYER IDENTIFICATION NO.", "TIN")), fk.tin(rng)),
+            ("tin", ctx.pick(("TIN", "TAXPAYER IDENTIFICATION NO.", "TIN")), tin),
             (
                 "effective_date",
                 ctx.pick(("Effective Date", "EFFECTIVE FROM", "Registered from")),
@@ -1323,6 +1388,9 @@ def build_certificate(ctx: Ctx) -> None:
         ]
     style, cols = (("inline", 1), ("boxed", 1), ("stacked", 2))[t]
     b.form(items, style, cols)
+    if dt_ is D.CERTIFICATE_OF_INCORPORATION:
+        reg = b.doc.fields["registration_number"]
+        _code(ctx, "QRCode", f"{CIPA_VERIFY}?reg={reg}", QR_MODULE)
     if dt_ is D.MEMORANDUM_COVER:
         b.add(Gap(30))
         b.para(
