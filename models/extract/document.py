@@ -21,9 +21,11 @@ from models.doctypes import DocumentType as D
 from models.extract.barcode import parse_barcode
 from models.extract.calibration import Calibration
 from models.extract.calibration import load as load_calibration
-from models.extract.kv import NORMALISERS, Extracted, extract
+from models.extract.kv import NORMALISERS, Extracted
 from models.extract.lexicon import fields_of
 from models.extract.normalise import name as norm_name
+from models.extract.tables import statement_check
+from models.extract.viz import extract_visual_zone
 
 MRZ_TYPES = frozenset(
     {D.PASSPORT, D.FOREIGN_PASSPORT, D.NATIONAL_ID_BACK, D.FOREIGN_ID_CARD, D.VISA}
@@ -149,7 +151,7 @@ def extract_document(
     """
     today = today or dt.date.today()
     calibration = calibration or load_calibration()
-    viz = extract(lines, fields_of(doc_type))
+    viz = extract_visual_zone(doc_type, lines)
     checks: list[Check] = []
     fields = dict(viz)
     mrz_view: dict[str, Any] | None = None
@@ -293,6 +295,9 @@ def _rules(doc_type: D, fields: dict[str, Extracted], today: dt.date) -> list[Ch
                     f"dated {bill.isoformat()}",
                 )
             )
+    if doc_type is D.BANK_STATEMENT:
+        status, reasons = statement_check(fields)
+        checks.append(Check("STATEMENT_ARITHMETIC", status, reasons))
     if doc_type is D.PAYSLIP and {"gross_pay", "total_deductions", "net_pay"} <= fields.keys():
         gross, ded, net = (
             float(fields[k].normalized) for k in ("gross_pay", "total_deductions", "net_pay")

@@ -17,6 +17,7 @@ afterwards against held-out data (``docs/accuracy.md``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,9 +38,20 @@ NORMALISERS: dict[str, Callable[[str], str | None]] = {
     "sex": n.sex,
     "text": n.text,
     "country": lambda t: n.name(t) if len(t.strip()) <= 20 else None,
+    "address": n.address,
+    "caps": n.caps,
+    "org": n.org,
+    "int": n.integer,
+    "date_or_year": n.date_or_year,
 }
 # Where the value sat relative to its label, and how much that costs in confidence.
 PLACEMENT_FACTOR = {"inline": 1.0, "right": 0.95, "below": 0.9}
+# A label this short (letters) is less specific, and a little less trusted.
+SHORT_LABEL = 4
+SHORT_LABEL_FACTOR = 0.95
+# OCR boxes are padded: the value to the right of a label may start a little
+# before the label's box ends (in line heights).
+RIGHT_OVERLAP = 0.75
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,21 @@ def _edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+def _distance_within(a: str, b: str, limit: int) -> int:
+    """``_edit_distance(a, b)`` when it is at most ``limit``, else some value above it.
+
+    Every edit fixes at most one character of the longer string that the other
+    lacks (a multiset count), so that count bounds the distance from below: most
+    labels are ruled out without the quadratic table.
+    """
+    if limit == 0:
+        return 0 if a == b else 1
+    common = sum((Counter(a) & Counter(b)).values())
+    if max(len(a), len(b)) - common > limit:
+        return limit + 1
+    return _edit_distance(a, b)
+
+
 def label_match(text: str, labels: tuple[str, ...]) -> tuple[int, float] | None:
     """(characters of ``text`` the label covers, match quality) for the best label at its start."""
     squashed = _squash(text)
@@ -113,10 +140,15 @@ def label_match(text: str, labels: tuple[str, ...]) -> tuple[int, float] | None:
         allowed = len(target) // 7
         # The label as read may be a letter longer or shorter ("EMPLOYER'S TIN").
         lengths = (len(target), len(target) - 1, len(target) + 1) if allowed else (len(target),)
-        dist, size = min((_edit_distance(squashed[:k], target), k) for k in lengths if k > 0)
+        dist, size = min(
+            (_distance_within(squashed[:k], target, allowed), k) for k in lengths if k > 0
+        )
         if dist > allowed:
             continue
         quality = 1.0 - dist / max(1, len(target))
+        if len(target) <= SHORT_LABEL:
+            # "Name", "Date": also column headers and words of other labels.
+            quality *= SHORT_LABEL_FACTOR
         covered = _original_position(text, size)
         folded = n.fold(text)
         if dist and covered < len(folded) and folded[covered].isalnum():
@@ -148,8 +180,54 @@ def _starts_with_label(text: str) -> bool:
     )
 
 
+def _longer_label(text: str, covered: int) -> bool:
+    """The line starts with a longer label than the one matched ("Company Number" is not
+    "Company"): it belongs to another field."""
+    squashed = _squash(text)
+    size = len(_squash(text[:covered]))
+    return any(
+        len(lbl) > size and squashed.startswith(lbl) for lbl in _SQUASHED_LABELS if len(lbl) >= 5
+    )
+
+
+# "Company Type:": a label word, another word, a colon — the label of another field.
+_LABEL_THEN_WORD = re.compile(r"^\s*([A-Za-z]+)\s*:")
+
+
+def _extended_label(text: str, covered: int) -> bool:
+    """The matched label goes on with a heading word and a colon ("Company" in
+    "Company Type: Private Company"): the line labels something else."""
+    m = _LABEL_THEN_WORD.match(text[covered:])
+    return m is not None and n.fold(m[1]) in HEADING_WORDS
+
+
+def split_at_labels(line: Line) -> list[Line]:
+    """One OCR line holding two fields ("P.O. Box 7, Maun Account Number: 123") as one
+    line per field: split before every label followed by a colon, the box divided in
+    proportion to the characters (equal widths assumed)."""
+    folded = n.fold_aligned(line.text)
+    cuts = [m.start(1) for m in _EMBEDDED_LABEL.finditer(folded) if m.start(1) > 0]
+    if not cuts:
+        return [line]
+    width = (line.x1 - line.x0) / max(1, len(line.text))
+    pieces = []
+    for a, b in zip([0, *cuts], [*cuts, len(line.text)], strict=True):
+        text = line.text[a:b].strip()
+        if text:
+            x0, x1 = line.x0 + a * width, line.x0 + b * width
+            pieces.append(Line(text, line.confidence, x0, line.y0, x1, line.y1))
+    return pieces
+
+
 LABELS = all_labels()
 _SQUASHED_LABELS = frozenset(_squash(label) for label in LABELS)
+# A label and its colon; matched from the line start too, so that the last word
+# of a label ("Account Number:") is never taken for a label of its own ("Number:").
+_EMBEDDED_LABEL = re.compile(
+    r"(?:^|\s)("
+    + "|".join(re.escape(lbl) for lbl in sorted(LABELS, key=len, reverse=True) if len(lbl) > 3)
+    + r")\s*:"
+)
 _LABEL_CUT = re.compile(
     r"\s("
     + "|".join(re.escape(lbl) for lbl in sorted(LABELS, key=len, reverse=True) if len(lbl) > 3)
@@ -157,7 +235,12 @@ _LABEL_CUT = re.compile(
 )
 
 
+# A negative amount right after its label ("Closing Balance: -P 2,075.96").
+_NEGATIVE_AMOUNT = re.compile(r"^[\s:;|]*(-(?:BWP|P|PULA|\d))", re.IGNORECASE)
+
+
 def _clean_remainder(rest: str, spec: FieldSpec) -> str:
+    negative = spec.kind == "amount" and _NEGATIVE_AMOUNT.match(rest)
     rest = rest.strip(" :;.-/|")
     # A bilingual label continues with its other language ("/ Date de naissance").
     for _ in range(2):
@@ -169,7 +252,8 @@ def _clean_remainder(rest: str, spec: FieldSpec) -> str:
     cut = _LABEL_CUT.search(" " + n.fold(rest))
     if cut:
         rest = rest[: max(0, cut.start())]
-    return rest.strip(" :;,.-/|")
+    rest = rest.strip(" :;,.-/|")
+    return "-" + rest if negative else rest
 
 
 # Words that follow a label in a section heading, not a value ("Employer details").
@@ -215,13 +299,21 @@ def _plausible(spec: FieldSpec, value: str, inline: bool = False) -> str | None:
 
 def extract(lines: list[dict[str, Any]], specs: tuple[FieldSpec, ...]) -> dict[str, Extracted]:
     """Every field of ``specs`` found in the OCR ``lines`` (dicts with text, confidence, box)."""
-    parsed = [Line.from_ocr(line) for line in lines if str(line.get("text", "")).strip()]
+    parsed = [
+        piece
+        for line in lines
+        if str(line.get("text", "")).strip()
+        for piece in split_at_labels(Line.from_ocr(line))
+    ]
     out: dict[str, Extracted] = {}
     for spec in specs:
+        if not spec.labels:
+            # Read from prose or tables (``models.extract.viz``), not from a label.
+            continue
         best: Extracted | None = None
         for i, line in enumerate(parsed):
             m = label_match(line.text, spec.labels)
-            if m is None:
+            if m is None or _longer_label(line.text, m[0]) or _extended_label(line.text, m[0]):
                 continue
             covered, quality = m
             for placement, cand in _candidates(parsed, i, covered, spec):
@@ -256,12 +348,21 @@ def _company_line(lines: list[Line], spec: FieldSpec) -> Extracted | None:
             norm = n.text(value)
             if norm:
                 conf = 0.8 * line.confidence
-                return Extracted(spec.name, value, norm, conf, line.box, placement="below")
+                return Extracted(spec.name, value, norm, conf, line.box, placement="fallback")
     return None
 
 
+# "Lodged by: Kefilwe Ramotswe, P O Box 3474, Serowe": a name followed by an address.
+_NAME_THEN_ADDRESS = re.compile(r",[^,]*\d")
+
+
 def cand_text(line: Line, covered: int, spec: FieldSpec) -> str:
-    return _clean_remainder(line.text[covered:], spec)
+    rest = _clean_remainder(line.text[covered:], spec)
+    if spec.kind == "name":
+        m = _NAME_THEN_ADDRESS.search(rest)
+        if m:
+            rest = rest[: m.start()].strip(" ,")
+    return rest
 
 
 def _candidates(lines: list[Line], i: int, covered: int, spec: FieldSpec) -> list[tuple[str, Line]]:
@@ -276,7 +377,7 @@ def _candidates(lines: list[Line], i: int, covered: int, spec: FieldSpec) -> lis
         for j, ln in enumerate(lines)
         if j != i
         and abs((ln.y0 + ln.y1) / 2 - cy) < 0.6 * label.height
-        and ln.x0 >= label.x1 - 0.5 * label.height
+        and ln.x0 >= label.x1 - RIGHT_OVERLAP * label.height
     ]
     right.sort(key=lambda ln: ln.x0 - label.x1)
     out += [("right", ln) for ln in right[:1]]

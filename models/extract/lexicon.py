@@ -117,6 +117,53 @@ REG_NO = _f(
 )
 TIN = _f("tin", "code", "TIN", "Taxpayer Identification Number", "Tax Identification Number")
 
+
+def _p(name: str, kind: str) -> FieldSpec:
+    """A field read from prose or a table (``prose.py``, ``tables.py``): no label."""
+    return FieldSpec(name, kind, ())
+
+
+# Rows read from a company extract's tables and a bank statement (more are not reported).
+MAX_TABLE_ROWS = 10
+MAX_TRANSACTIONS = 50
+DIRECTOR_COLUMNS = (("name", "name"), ("nationality", "name"), ("appointed", "date"))
+SHAREHOLDER_COLUMNS = (("name", "name"), ("shares", "int"))
+TRANSACTION_COLUMNS = (
+    ("date", "date"),
+    ("description", "caps"),
+    ("debit", "amount"),
+    ("credit", "amount"),
+    ("amount", "amount"),  # one signed column instead of debit and credit
+    ("balance", "amount"),
+)
+
+
+def _rows(prefix: str, columns: tuple[tuple[str, str], ...], count: int) -> tuple[FieldSpec, ...]:
+    return tuple(
+        _p(f"{prefix}_{i}_{col}", kind) for i in range(1, count + 1) for col, kind in columns
+    )
+
+
+# A person named with an ID in a sentence, and the fields every letter has.
+def _party(role: str) -> tuple[FieldSpec, FieldSpec]:
+    return _p(role, "name"), _p(f"{role}_id", "id")
+
+
+LETTER_DATE = _p("letter_date", "date")
+SIGNATORY = _p("signatory", "name")
+# "since 15/01/2022" or "since 2002".
+SINCE = _p("since", "date_or_year")
+COMPANY_ORG = _f(
+    "company",
+    "org",
+    "Company name",
+    "Name of company",
+    "Business name",
+    "Name of business",
+    "Trading name",
+    "Registered name",
+)
+
 # Every utility, telecom and rates bill states these.
 BILL = (CUSTOMER, ACCOUNT, POSTAL, PHYSICAL, BILL_DATE, PERIOD, DUE_DATE, AMOUNT_DUE)
 
@@ -228,9 +275,20 @@ FIELDS: dict[D, tuple[FieldSpec, ...]] = {
             "Date of Incorporation",
             "Incorporation date",
             "Incorporated",
+            "Date registered",
+            "Registration date",
         ),
         _f("status", "text", "Status", "Company status"),
-        _f("registered_office", "text", "Registered Office", "Registered address"),
+        _f(
+            "registered_office",
+            "text",
+            "Registered Office",
+            "Registered office address",
+            "Registered address",
+        ),
+        _f("postal_address", "address", "Postal Address", "Postal"),
+        *_rows("director", DIRECTOR_COLUMNS, MAX_TABLE_ROWS),
+        *_rows("shareholder", SHAREHOLDER_COLUMNS, MAX_TABLE_ROWS),
     ),
     D.TAX_CLEARANCE_CERTIFICATE: (
         COMPANY,
@@ -248,9 +306,192 @@ FIELDS: dict[D, tuple[FieldSpec, ...]] = {
     D.BANK_STATEMENT: (
         _f("account_holder", "name", "Account Holder", "Account Name", "Customer", "Name"),
         _f("account_number", "code", "Account Number", "Account No", "Account"),
+        _f("address", "address", "Address", "Postal Address", "Residential Address"),
         _f("statement_period", "period", "Statement Period", "Period"),
         _f("opening_balance", "amount", "Opening Balance", "Balance brought forward"),
         _f("closing_balance", "amount", "Closing Balance", "Balance carried forward"),
+        *_rows("txn", TRANSACTION_COLUMNS, MAX_TRANSACTIONS),
+    ),
+    D.LANDLORD_LETTER: (
+        *_party("tenant"),
+        _p("landlord", "name"),
+        _p("address", "address"),
+        SINCE,
+        _p("rent", "amount"),
+        LETTER_DATE,
+        SIGNATORY,
+    ),
+    D.LEASE_AGREEMENT: (
+        *_party("landlord"),
+        *_party("tenant"),
+        _p("premises", "address"),
+        _p("start", "date"),
+        _p("end", "date"),
+        _p("rent", "amount"),
+        _p("deposit", "amount"),
+        _p("signed_date", "date"),
+    ),
+    D.AFFIDAVIT: (
+        *_party("deponent"),
+        _p("address", "address"),
+        _p("postal", "address"),
+        SINCE,
+        _p("sworn_date", "date"),
+        _p("commissioner", "name"),
+    ),
+    D.KGOTLA_LETTER: (
+        *_party("resident"),
+        _p("ward", "name"),
+        _p("village", "name"),
+        SINCE,
+        LETTER_DATE,
+        SIGNATORY,
+    ),
+    D.EMPLOYMENT_LETTER: (
+        *_party("employee"),
+        _p("employer", "org"),
+        _p("position", "name"),
+        _p("start", "date"),
+        _p("salary", "amount"),
+        LETTER_DATE,
+        SIGNATORY,
+    ),
+    D.EMPLOYMENT_CONTRACT: (
+        _p("employer", "org"),
+        *_party("employee"),
+        _p("position", "name"),
+        _p("start", "date"),
+        _p("salary", "amount"),
+        _p("signed_place", "name"),
+        _p("signed_date", "date"),
+    ),
+    D.BOARD_RESOLUTION: (
+        _p("company", "org"),
+        _p("reg_no", "code"),
+        _p("meeting_date", "date"),
+        _p("signatory_name", "name"),
+        SIGNATORY,
+        LETTER_DATE,
+    ),
+    D.MEMORANDUM_COVER: (
+        COMPANY_ORG,
+        REG_NO,
+        _f(
+            "incorporation_date",
+            "date",
+            "Date of Incorporation",
+            "Incorporated on",
+            "Incorporation date",
+        ),
+        _f("lodged_by", "name", "Lodged by", "Presented by", "Submitted by", "Filed by"),
+        _p("lodged_address", "address"),
+    ),
+    D.BUSINESS_REGISTRATION_CERTIFICATE: (
+        COMPANY_ORG,
+        _f(
+            "bin",
+            "code",
+            "Business Identification Number",
+            "BIN",
+            "Business Number",
+            "Business Registration Number",
+            "Registration Number",
+            "Registration No",
+        ),
+        _f(
+            "owner",
+            "name",
+            "Proprietor",
+            "Owner",
+            "Registered owner",
+            "Name of proprietor",
+            "Name of owner",
+            "Proprietors",
+            "Owners",
+        ),
+        _f(
+            "registration_date",
+            "date",
+            "Date of Registration",
+            "Registered on",
+            "Registration date",
+            "Date registered",
+        ),
+        _f(
+            "nature",
+            "caps",
+            "Nature of Business",
+            "Business Activity",
+            "Type of Business",
+            "Principal activity",
+            "Principal business activity",
+            "Business type",
+            "Nature of trade",
+        ),
+    ),
+    D.TRADING_LICENCE: (
+        _f(
+            "company",
+            "org",
+            "Licensee",
+            "Licence holder",
+            "Name of licensee",
+            "Business name",
+            "Trading name",
+            "Name of business",
+            "Holder",
+        ),
+        _f(
+            "licence_number",
+            "code",
+            "Licence No",
+            "Licence Number",
+            "Licence",
+            "Trading Licence No",
+            "Licence Ref",
+        ),
+        _f(
+            "trade_type",
+            "caps",
+            "Type of Trade",
+            "Category of Licence",
+            "Trade type",
+            "Type of licence",
+            "Licence type",
+            "Licence category",
+            "Class of licence",
+            "Licence class",
+            "Nature of trade",
+        ),
+        _f(
+            "premises",
+            "address",
+            "Premises",
+            "Location of Premises",
+            "Address of premises",
+            "Business address",
+            "Business premises",
+            "Physical address",
+        ),
+        _f(
+            "valid_from",
+            "date",
+            "Valid from",
+            "Date of Issue",
+            "Issue date",
+            "Issued on",
+            "Effective date",
+            "Commencement date",
+        ),
+        _f(
+            "valid_to",
+            "date",
+            "Valid to",
+            "Valid until",
+            "Date of Expiry",
+            "Expiry date",
+            "Expires on",
+        ),
     ),
 }
 

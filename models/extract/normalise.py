@@ -33,12 +33,18 @@ MONTHS = {
     for m in names
 }
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
-_DMY_TEXT = re.compile(rf"\b(\d{{1,2}})\s*({_MONTH_RE})\.?,?\s*(\d{{4}})\b")
-_MDY_TEXT = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}),?\s*(\d{{4}})\b")
-_DMY_NUM = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\b")
-_YMD_NUM = re.compile(r"\b(\d{4})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\b")
+# "12 June 2024", "12th June 2024", "12th day of June, 2024". Digits are delimited by
+# non-digits rather than word boundaries: OCR drops spaces ("since07JUN2021and").
+_DMY_TEXT = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:ST|ND|RD|TH)?\s*(?:(?:DAY\s+)?OF\s+)?({_MONTH_RE})\.?,?\s*(\d{{4}})(?!\d)"
+)
+_MDY_TEXT = re.compile(rf"(?<![A-Z])({_MONTH_RE})\.?\s+(\d{{1,2}}),?\s*(\d{{4}})(?!\d)")
+_DMY_NUM = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
+_YMD_NUM = re.compile(r"(?<!\d)(\d{4})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})(?!\d)")
 _MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\.?\s*(\d{{4}})\b")
-_AMOUNT = re.compile(r"(?:BWP|P|PULA)?\s*(-?\d{1,3}(?:[ ,]\d{3})+(?:\.\d{2})|-?\d+(?:\.\d{2}))\b")
+_AMOUNT = re.compile(
+    r"(-\s*)?(?:BWP|P|PULA)?\s*(-?\d{1,3}(?:[ ,]\d{3})+(?:\.\d{2})|-?\d+(?:\.\d{2}))\b"
+)
 
 
 def fold(text: str) -> str:
@@ -54,33 +60,45 @@ def _date(y: int, m: int, d: int) -> str | None:
         return None
 
 
-def dates_in(text: str) -> list[str]:
-    """Every full date in the text, ISO, in order of appearance (day-first for numbers)."""
-    t = fold(text)
-    found: list[tuple[int, str]] = []
+def fold_aligned(text: str) -> str:
+    """``fold`` character by character: the result has the same length as ``text``.
+
+    Positions found in it are positions in ``text`` (a character with no ASCII
+    form becomes a space).
+    """
+    return "".join((fold(ch) or " ")[:1] for ch in text)
+
+
+def date_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, ISO date) of every full date in the text, in order (day-first for numbers)."""
+    t = fold_aligned(text)
+    found: list[tuple[int, int, str]] = []
     for m in _DMY_TEXT.finditer(t):
         iso = _date(int(m[3]), MONTHS[m[2]], int(m[1]))
         if iso:
-            found.append((m.start(), iso))
+            found.append((m.start(), m.end(), iso))
     for m in _MDY_TEXT.finditer(t):
         iso = _date(int(m[3]), MONTHS[m[1]], int(m[2]))
         if iso:
-            found.append((m.start(), iso))
+            found.append((m.start(), m.end(), iso))
     for m in _YMD_NUM.finditer(t):
         iso = _date(int(m[1]), int(m[2]), int(m[3]))
         if iso:
-            found.append((m.start(), iso))
+            found.append((m.start(), m.end(), iso))
     for m in _DMY_NUM.finditer(t):
         iso = _date(int(m[3]), int(m[2]), int(m[1]))
         if iso:
-            found.append((m.start(), iso))
-    seen: set[int] = set()
-    out = []
-    for pos, iso in sorted(found):
-        if not any(abs(pos - s) < 3 for s in seen):
-            out.append(iso)
-            seen.add(pos)
+            found.append((m.start(), m.end(), iso))
+    out: list[tuple[int, int, str]] = []
+    for start, end, iso in sorted(found):
+        if not any(abs(start - s) < 3 for s, _, _ in out):
+            out.append((start, end, iso))
     return out
+
+
+def dates_in(text: str) -> list[str]:
+    """Every full date in the text, ISO, in order of appearance (day-first for numbers)."""
+    return [iso for _, _, iso in date_spans(text)]
 
 
 def date(text: str) -> str | None:
@@ -127,9 +145,12 @@ def amount(text: str) -> str | None:
     m = _AMOUNT.search(fold(text).replace("O", "0") if re.search(r"\d", text) else "")
     if not m:
         return None
-    value = re.sub(r"[ ,]", "", m[1])
+    value = re.sub(r"[ ,]", "", m[2])
     if "." not in value:
         value += ".00"
+    # A debit printed as "-BWP 804.75" keeps its sign.
+    if m[1] and not value.startswith("-"):
+        value = "-" + value
     return value
 
 
@@ -152,3 +173,60 @@ def text(value: str) -> str | None:
     """Free text, whitespace collapsed; None if empty."""
     t = " ".join(value.split()).strip(" :;,")
     return t or None
+
+
+def caps(value: str) -> str | None:
+    """Free text compared without case or accents: upper-case ASCII, whitespace collapsed."""
+    return text(fold(value))
+
+
+# "P O Box", "P.O. Box", "PO Box", "P. Box" (and OCR's "P 0 Box", "POBox345").
+_PO_BOX = re.compile(r"\bP\s*\.?\s*[O0]?\s*\.?\s*BOX(?=\s*\d|\b)")
+_PRIVATE_BAG = re.compile(r"\bPRIVATE\s*BAG(?=\s*\d|\b)")
+
+
+def address(value: str) -> str | None:
+    """A Botswana address, upper-case, in one spelling ("P.O. Box 7, Maun" → "P O BOX 7, MAUN").
+
+    Commas separate the parts with one space after each, ``P.O. Box``/``PO Box``
+    become ``P O BOX``; None unless it has both a number and a word (every
+    plot, box and private bag address does).
+    """
+    t = fold(value)
+    t = _PO_BOX.sub("P O BOX ", t)
+    t = _PRIVATE_BAG.sub("PRIVATE BAG ", t)
+    t = re.sub(r"\s*,\s*", ", ", t)
+    # "PLOT29921, PHASE2" (OCR dropped the spaces) is "PLOT 29921, PHASE 2".
+    t = re.sub(r"(?<=[A-Z])(?=\d)", " ", t)
+    t = " ".join(t.split()).strip(" .:;,")
+    if not re.search(r"\d", t) or sum(c.isalpha() for c in t) < 2:
+        return None
+    return t
+
+
+_PTY_LTD = re.compile(r"\(?\s*\bPTY\b\s*\)?\s*\.?\s*\b(?:LTD|LIMITED)\b\.?")
+
+
+def org(value: str) -> str | None:
+    """An organisation's name, upper-case, ``(Pty) Ltd`` in one spelling; None without letters."""
+    t = _PTY_LTD.sub(" (PTY) LTD", fold(value))
+    t = " ".join(t.split()).strip(" .:;,")
+    return t if sum(c.isalpha() for c in t) >= 2 else None
+
+
+def integer(value: str) -> str | None:
+    """A whole number ("016" → "16"); None unless the text is digits (separators allowed)."""
+    t = re.sub(r"[\s,]", "", value)
+    return str(int(t)) if t.isdigit() else None
+
+
+_YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*\.?\s*$")
+
+
+def date_or_year(value: str) -> str | None:
+    """A full date as ISO ``YYYY-MM-DD``, else a bare year ("since 2002") as ``YYYY``."""
+    found = date(value)
+    if found:
+        return found
+    m = _YEAR.match(value)
+    return m[1] if m else None
