@@ -158,43 +158,40 @@ def prepare_side(models: FaceModels, image: object, suffix: str = "A") -> FaceSi
     face = search.face
     if face is None:
         return FaceSide(None, None, 0, None, [f"{NO_FACE}_{suffix}"])
-    reasons = []
-    if search.rotation:
-        reasons.append(f"{FACE_ROTATED}_{suffix}")
-    if search.other_faces:
-        reasons.append(f"{MULTIPLE_FACES}_{suffix}")
     iod = interocular_distance(face.landmarks)
-    shown = search.unpadded(face)
-    if iod < MIN_INTEROCULAR_PX:
-        reasons.append(f"{FACE_TOO_SMALL}_{suffix}")
-        return FaceSide(shown, None, search.rotation, iod, reasons)
-    if iod < LOW_INTEROCULAR_PX:
+    reasons, comparable = side_reasons(search.rotation, len(search.other_faces), iod, suffix)
+    embedding = models.embed(search.image, face) if comparable else None
+    return FaceSide(search.unpadded(face), embedding, search.rotation, iod, reasons)
+
+
+def side_reasons(
+    rotation: int, other_faces: int, interocular: float, suffix: str
+) -> tuple[list[str], bool]:
+    """Reason codes of a side whose largest face was found, and whether it can be compared
+    (an embedding of a face below ``MIN_INTEROCULAR_PX`` means nothing)."""
+    reasons = []
+    if rotation:
+        reasons.append(f"{FACE_ROTATED}_{suffix}")
+    if other_faces:
+        reasons.append(f"{MULTIPLE_FACES}_{suffix}")
+    if interocular < MIN_INTEROCULAR_PX:
+        return [*reasons, f"{FACE_TOO_SMALL}_{suffix}"], False
+    if interocular < LOW_INTEROCULAR_PX:
         reasons.append(f"{LOW_RESOLUTION_FACE}_{suffix}")
-    return FaceSide(shown, models.embed(search.image, face), search.rotation, iod, reasons)
+    return reasons, True
 
 
 def compare_sides(a: FaceSide, b: FaceSide) -> FaceComparison:
     """The comparison of two prepared sides (``a`` suffixed ``_A``, ``b`` ``_B``)."""
-    reasons = [*a.reasons, *b.reasons]
-    if a.embedding is None or b.embedding is None:
-        return FaceComparison(
-            None,
-            None,
-            None,
-            reasons,
-            a.face,
-            b.face,
-            a.rotation,
-            b.rotation,
-            a.interocular,
-            b.interocular,
-        )
-    distance, score = compare_embeddings(a.embedding, b.embedding)
+    distance: float | None = None
+    score: float | None = None
+    if a.embedding is not None and b.embedding is not None:
+        distance, score = compare_embeddings(a.embedding, b.embedding)
     return FaceComparison(
         score,
-        score >= MATCH_THRESHOLD,
+        None if score is None else score >= MATCH_THRESHOLD,
         distance,
-        reasons,
+        [*a.reasons, *b.reasons],
         a.face,
         b.face,
         a.rotation,

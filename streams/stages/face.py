@@ -23,17 +23,12 @@ import numpy as np
 
 from models.doctypes import DocumentType as D
 from models.face.compare import (
-    FACE_ROTATED,
-    FACE_TOO_SMALL,
-    LOW_INTEROCULAR_PX,
-    LOW_RESOLUTION_FACE,
     MATCH_THRESHOLD,
-    MIN_INTEROCULAR_PX,
-    MULTIPLE_FACES,
     NO_FACE,
     UNDECODABLE_IMAGE,
     FaceSide,
     compare_sides,
+    side_reasons,
 )
 from models.face.detect import Face
 from streams.runtime import StageContext, StageOutput
@@ -87,20 +82,14 @@ def side_of(analysis: dict[str, Any], suffix: str) -> FaceSide:
         landmarks=np.array(best["landmarks"], dtype=np.float32),
     )
     rotation = int(analysis.get("rotation", 0))
-    reasons = []
-    if rotation:
-        reasons.append(f"{FACE_ROTATED}_{suffix}")
+    iod = float(best["interocularDistance"])
     # facesFound counts weak detections (a badge, a pattern); otherFaces only
     # those strong enough to be another person, as compare_faces judges it.
-    if int(analysis.get("otherFaces", 0)) > 0:
-        reasons.append(f"{MULTIPLE_FACES}_{suffix}")
-    iod = float(best["interocularDistance"])
-    if iod < MIN_INTEROCULAR_PX or "embedding" not in best:
-        reasons.append(f"{FACE_TOO_SMALL}_{suffix}")
-        return FaceSide(face, None, rotation, iod, reasons)
-    if iod < LOW_INTEROCULAR_PX:
-        reasons.append(f"{LOW_RESOLUTION_FACE}_{suffix}")
-    return FaceSide(face, np.array(best["embedding"], dtype=np.float32), rotation, iod, reasons)
+    reasons, comparable = side_reasons(rotation, int(analysis.get("otherFaces", 0)), iod, suffix)
+    embedding = None
+    if comparable and "embedding" in best:
+        embedding = np.array(best["embedding"], dtype=np.float32)
+    return FaceSide(face, embedding, rotation, iod, reasons)
 
 
 def _where(page: dict[str, Any]) -> dict[str, Any]:
