@@ -50,7 +50,20 @@ train: ## Retrain the document classifier into out/doctype (install does it into
 eval-documents: up ## Classification and OCR accuracy on the held-out generated set (minutes)
 	@$(PY) -m models.eval.documents --out out/eval-documents
 
+calibrate-fields: up ## Refit field-confidence calibration (models/extract/calibration.json; minutes)
+	@$(PY) -m models.eval.calibrate
+
+eval-faces: ## Face comparison on real photos from PyPI packages (FAR, FRR, EER; minutes)
+	@$(PY) -m models.eval.faces --out out/eval-faces
+
+eval-liveness: ## Liveness: APCER per attack type and BPCER on synthesised sessions (minutes)
+	@$(PY) -m models.eval.liveness --out out/eval-liveness
+
 bench-models: up ## Per-model latency and throughput through Triton, and the response cache
 	@$(PY) -m benchmarks.triton_models
 
-.PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents bench-models
+bench-biometrics: up ## Face model steps, face_analysis and a liveness clip through Triton
+	@$(PY) -m benchmarks.biometrics
+
+.PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \
+	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics

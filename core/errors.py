@@ -78,6 +78,13 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class Gone(DomainError):
+    """The resource existed but can no longer be used (an expired liveness session)."""
+
+    code = "GONE"
+    title = "Gone"
+
+
 class ServiceUnavailable(DomainError):
     """A dependency is down; the client may retry later."""
 

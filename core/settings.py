@@ -238,6 +238,23 @@ class WebhookSettings(BaseSettings):
         return [float(x) for x in self.retry_schedule_s.split(",") if x.strip()]
 
 
+class LivenessSettings(BaseSettings):
+    """Liveness sessions."""
+
+    model_config = _config("BOTSKYC_LIVENESS_")
+
+    session_ttl_s: int = Field(
+        600, ge=30, le=3600, description="Default lifetime of a session before its upload."
+    )
+    max_ttl_s: int = Field(3600, ge=30, description="Longest lifetime a client may ask for.")
+    max_clip_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Largest clip (or sum of frames) accepted."
+    )
+    max_frames: int = Field(
+        150, ge=8, description="Most still frames in one upload (instead of a video)."
+    )
+
+
 class TelemetrySettings(BaseSettings):
     """Tracing."""
 
@@ -260,6 +277,7 @@ class Settings:
         self.telemetry = TelemetrySettings()
         self.auth = AuthSettings()
         self.webhooks = WebhookSettings()
+        self.liveness = LivenessSettings()
         if self.stack.environment == "production" and self.webhooks.allow_private:
             raise SettingsError("BOTSKYC_WEBHOOK_ALLOW_PRIVATE must not be set in production")
         if self.stack.environment == "production" and self.auth.signing_key == DEV_SIGNING_KEY:
@@ -279,6 +297,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     TelemetrySettings,
     AuthSettings,
     WebhookSettings,
+    LivenessSettings,
 )
 
 

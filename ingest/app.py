@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 
 from core.auth import AuthRepository, RateLimiter
 from core.db.batches import BatchRepository
+from core.db.liveness import LivenessRepository
 from core.db.pool import open_pool
 from core.db.verifications import VerificationRepository
 from core.events.bus import CompletionWaiter, EventPublisher
@@ -23,8 +24,9 @@ from core.telemetry import setup_tracing
 from ingest.auth import CredentialCache, auth_middleware_factory, token
 from ingest.batches import BatchService, relay_submissions
 from ingest.errors import EXCEPTION_HANDLERS
+from ingest.liveness import LivenessService
 from ingest.load import LoadMonitor
-from ingest.routes import batches, face, health, verifications, verify, webhooks
+from ingest.routes import batches, face, health, liveness, verifications, verify, webhooks
 from ingest.service import VerificationService
 from ingest.ws import StatusFeed, ws
 
@@ -73,6 +75,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 state.waiter,
             )
             state.batch_service = BatchService(state.verification_service, state.batch_repo)
+            state.liveness_service = LivenessService(
+                settings, LivenessRepository(state.pool), state.store, state.publisher
+            )
             relay = asyncio.create_task(
                 relay_submissions(state.batch_repo, state.verification_service)
             )
@@ -95,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health.ready,
             *webhooks.ROUTES,
             *batches.ROUTES,
+            *liveness.ROUTES,
             ws,
         ],
         lifespan=[lifespan],

@@ -27,6 +27,7 @@ from core.inference import TritonGateway
 from core.settings import Settings
 from core.storage import ObjectStore
 from core.telemetry import setup_tracing
+from streams.liveness import assess_session
 from streams.runtime import LANE_HEADER, NOT_BEFORE_HEADER, Stage, StageContext, StageRunner
 from streams.stages.classify import ClassifyStage
 from streams.stages.decision import DecisionStage
@@ -41,6 +42,7 @@ from streams.webhooks import (
     deliver,
     fan_out,
     fan_out_batch,
+    fan_out_liveness,
 )
 
 log = logging.getLogger(__name__)
@@ -139,6 +141,8 @@ class Pipeline:
             *stage_topics,
             self.topics.public,
             self.topics.public_batches,
+            self.topics.public_liveness,
+            self.topics.liveness_submitted,
             self.topics.webhook_deliveries,
             *webhook_retries,
         ]
@@ -276,6 +280,22 @@ class Pipeline:
                 n = await fan_out_batch(ctx, event.message.value or b"")
                 log.info("webhooks: %s batch deliveries queued for %s", n, event.message.key)
 
+        async def liveness_fanout_agent(stream: faust.StreamT[Any]) -> None:
+            ctx = await self.webhook_context()
+            async for event in stream.events():
+                n = await fan_out_liveness(ctx, event.message.value or b"")
+                log.info("webhooks: %s liveness deliveries queued for %s", n, event.message.key)
+
+        async def liveness_agent(stream: faust.StreamT[Any]) -> None:
+            ctx = await self.context()
+            async for event in stream.events():
+                outcome = await assess_session(ctx, event.message.value or b"")
+                log.info("liveness %s: %s", event.message.key, outcome)
+
+        self.app.agent(self.topic(self.topics.liveness_submitted), name="liveness")(liveness_agent)
+        self.app.agent(self.topic(self.topics.public_liveness), name="webhook-liveness-fanout")(
+            liveness_fanout_agent
+        )
         self.app.agent(self.topic(self.topics.public), name="webhook-fanout")(fanout_agent)
         self.app.agent(self.topic(self.topics.public_batches), name="webhook-batch-fanout")(
             batch_fanout_agent

@@ -88,6 +88,23 @@ async def fan_out_batch(ctx: WebhookContext, value: bytes) -> int:
     )
 
 
+async def fan_out_liveness(ctx: WebhookContext, value: bytes) -> int:
+    """Queue the ``liveness.completed`` deliveries of one finished liveness session."""
+    try:
+        _, finished = avro.decode(value, "liveness_completed")
+    except avro.SchemaError:
+        return 0
+    body = build_body("liveness.completed", json.loads(finished["body_json"]))
+    return await _queue(
+        ctx,
+        finished["organisation_id"],
+        finished["event_id"],
+        "liveness.completed",
+        body,
+        finished.get("webhook_url"),
+    )
+
+
 async def _queue(
     ctx: WebhookContext,
     org: str,

@@ -76,6 +76,21 @@ class Topics:
         return f"{self.prefix}.public.batches"
 
     @property
+    def public_liveness(self) -> str:
+        """Public topic of finished liveness sessions (``liveness.completed``)."""
+        return f"{self.prefix}.public.liveness"
+
+    @property
+    def liveness_submitted(self) -> str:
+        """Liveness clips waiting for assessment."""
+        return f"{self.prefix}.liveness.submitted"
+
+    @property
+    def liveness_dead_letter(self) -> str:
+        """Liveness submissions that could not be assessed (poison): for a human."""
+        return f"{self.prefix}.liveness.dlq"
+
+    @property
     def webhook_deliveries(self) -> str:
         """Webhook deliveries ready to be attempted."""
         return f"{self.prefix}.webhooks.deliveries"
@@ -102,6 +117,9 @@ def catalogue(settings: Settings) -> list[TopicSpec]:
     specs = [
         TopicSpec(t.public, n, 30 * DAY_MS),
         TopicSpec(t.public_batches, n, 30 * DAY_MS),
+        TopicSpec(t.public_liveness, n, 30 * DAY_MS),
+        TopicSpec(t.liveness_submitted, n, 7 * DAY_MS),
+        TopicSpec(t.liveness_dead_letter, 1, 90 * DAY_MS),
         TopicSpec(t.smoke, 1, DAY_MS),
     ]
     for stage in PIPELINE_STAGES:
