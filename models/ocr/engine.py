@@ -199,14 +199,27 @@ class OcrEngine:
         quads = self.detect(image) if quads is None else quads
         t1 = time.perf_counter()
         crops = [crop_quad(image, q) for q in quads]
-        flipped = 0
+        originals = list(crops)
+        turned: list[int] = []
         if use_angle_cls and crops:
             for i, (angle, p) in enumerate(self.classify_angle(crops)):
                 if angle == 180 and p >= CLS_THRESH:
                     crops[i] = cv2.rotate(crops[i], cv2.ROTATE_180)
-                    flipped += 1
+                    turned.append(i)
         t2 = time.perf_counter()
         texts = self.recognize(crops) if crops else []
+        # A turn must earn its keep: the angle classifier calls some symmetric
+        # lines upside down (an MRZ name line, mostly '<<<<', read turned as
+        # '>>>>' at low confidence, then dropped). Such a line is read both ways
+        # and the more confident reading wins.
+        if turned:
+            for i, unturned in zip(
+                turned, self.recognize([originals[i] for i in turned]), strict=True
+            ):
+                if unturned[1] > texts[i][1]:
+                    texts[i] = unturned
+                    crops[i] = originals[i]
+        flipped = sum(1 for i in turned if crops[i] is not originals[i])
         mrz_like = [i for i, (text, _) in enumerate(texts) if text.count("<") >= MRZ_MIN_FILLERS]
         if mrz_like:
             stretched = [stretch(crops[i], MRZ_STRETCH) for i in mrz_like]

@@ -144,13 +144,24 @@ def test_a_blank_page_reads_as_nothing(engine: ocr.OcrEngine) -> None:
     assert reading.lines == [] and reading.geometry.rotation == 0
 
 
-def test_mrz_lines_of_a_phone_photo_are_read_again_stretched(engine: ocr.OcrEngine) -> None:
-    # Read unstretched, this photo's MRZ lost the W of BWA twice and read the
-    # O of MOAGI as 0 (the development set's failure that MRZ_STRETCH fixes).
+@pytest.mark.parametrize(
+    ("seed", "template", "condition"),
+    [
+        # Read unstretched, this photo's MRZ lost the W of BWA twice and read the
+        # O of MOAGI as 0 (the development set's failure that MRZ_STRETCH fixes).
+        (3_000_302, 2, "phone"),
+        # The angle classifier called this scan's MRZ name line ('P<BWA...<<<<')
+        # upside down; read turned, it came out as '>>>>' and was dropped.
+        (1_503_000, 0, "scan"),
+    ],
+)
+def test_mrz_lines_are_read_whole(
+    engine: ocr.OcrEngine, seed: int, template: int, condition: str
+) -> None:
     from models.doctypes import DocumentType
     from tools.docgen import generate
 
-    sample = generate(3_000_302, DocumentType.PASSPORT, 2, "phone")
+    sample = generate(seed, DocumentType.PASSPORT, template, condition)
     ok, buf = cv2.imencode(".jpg", sample.image, [cv2.IMWRITE_JPEG_QUALITY, 92])
     assert ok and sample.mrz
     reading = read_document(cv2.imdecode(buf, cv2.IMREAD_COLOR), engine)
