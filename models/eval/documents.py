@@ -41,8 +41,9 @@ from typing import Any
 
 import cv2
 import numpy as np
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from core.inference import TritonGateway
+from core.inference import InferenceUnavailable, TritonGateway
 from core.settings import get_settings
 from models import mrz as mrzlib
 from models.doctype.train import expected_calibration_error
@@ -189,7 +190,15 @@ def read_page(
         saved = json.loads(file.read_text())
         return saved["reading"], float(saved["ms"])
     started = time.monotonic()
-    (reading,) = gw.document_ocr([image])
+    # A busy machine can time a request out; the evaluation waits rather than dies.
+    for attempt in Retrying(
+        retry=retry_if_exception_type(InferenceUnavailable),
+        stop=stop_after_attempt(4),
+        wait=wait_exponential(multiplier=2, max=30),
+        reraise=True,
+    ):
+        with attempt:
+            (reading,) = gw.document_ocr([image])
     ms = 1000 * (time.monotonic() - started)
     if file is not None:
         file.write_text(json.dumps({"reading": reading, "ms": ms}))
