@@ -8,12 +8,14 @@ detector's error rates are measured by ``python -m models.eval.liveness``.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
 
 from models.liveness.challenge import Challenge
+from models.liveness.serve import check
 from tests.fixtures.pipeline import Harness
 from tools.livegen import encode_mp4, session
 
@@ -54,20 +56,26 @@ def _wait_done(harness: Harness, sid: str, timeout_s: float = 120.0) -> dict[str
 
 
 def test_a_live_clip_answering_the_challenge_succeeds(harness: Harness) -> None:
-    # Blinks are the detector's known weak step on synthesised eyes (see
-    # docs/accuracy.md: every genuine rejection involves BLINK), so this
-    # plumbing test takes a session whose server-drawn challenge has none.
-    for _ in range(30):
-        created = _create(harness, auditImagesLimit=2, reference="cust-7")
-        if all(s["step"] != "BLINK" for s in created["challenge"]["steps"]):
-            break
+    created = _create(harness, auditImagesLimit=2, reference="cust-7")
     assert created["status"] == "CREATED" and created["sessionId"].startswith("lvs_")
     assert 2 <= len(created["challenge"]["steps"]) <= 4
-    clip = session("genuine", 11, Challenge.from_dict(created["challenge"]))
-    resp = _upload_clip(harness, created["sessionId"], encode_mp4(clip.images))
+    challenge = Challenge.from_dict(created["challenge"])
+    # The detector rejects some synthesised genuine clips (BPCER 15%, see
+    # docs/accuracy.md), and the challenge is drawn by the server: pick a clip
+    # that the same code accepts in process, then check that the served path
+    # (API, Kafka, processor, Triton, MinIO, database) gives the same verdict.
+    local: dict[str, Any] = {}
+    for seed in range(11, 31):
+        clip = encode_mp4(session("genuine", seed, challenge).images)
+        local = check(clip, "video", json.dumps(created["challenge"]), "")["assessment"]
+        if local["status"] == "SUCCEEDED":
+            break
+    assert local["status"] == "SUCCEEDED", "no accepted genuine clip in 20 seeds"
+    resp = _upload_clip(harness, created["sessionId"], clip)
     assert resp.status_code in (200, 202), resp.text
     body = _wait_done(harness, created["sessionId"])
     assert body["status"] == "SUCCEEDED", body["reasons"]
+    assert abs(body["confidence"] - local["confidence"]) <= 2
     assert body["isLive"] is True and 50 <= body["confidence"] <= 100
     assert [s["passed"] for s in body["steps"]] == [True] * len(created["challenge"]["steps"])
     assert body["signals"] and all("score" in s for s in body["signals"].values())
@@ -75,7 +83,7 @@ def test_a_live_clip_answering_the_challenge_succeeds(harness: Harness) -> None:
     assert 1 <= len(body["auditImages"]) <= 2 and body["auditImages"][0]["base64"]
     assert body["reference"] == "cust-7"
     # Single use: a second upload is refused.
-    again = _upload_clip(harness, created["sessionId"], encode_mp4(clip.images), wait=0)
+    again = _upload_clip(harness, created["sessionId"], clip, wait=0)
     assert again.status_code == 409 and again.json()["code"] == "SESSION_ALREADY_USED"
 
 
