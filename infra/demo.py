@@ -3,7 +3,10 @@
 Generated documents (tools/docgen: synthetic data, no real person's): a
 phone photo of an Omang, answered synchronously; a blurred, dark capture
 submitted asynchronously and polled; a payslip sent to the identity route
-(declined as the wrong document); and a text file posing as a JPEG (refused).
+(declined as the wrong document); a text file posing as a JPEG (refused);
+face comparisons of real photographs (registry packages: one person twice,
+then two people); and a liveness session answered by a clip synthesised from
+a real photo.
 What the pipeline concludes is printed as the API returns it.
 """
 
@@ -20,7 +23,10 @@ import numpy as np
 from core.settings import Settings
 from ingest.admin import provision
 from models.doctypes import DocumentType
+from models.liveness.challenge import Challenge
 from tools.docgen import generate
+from tools.facedata import real_faces
+from tools.livegen import encode_mp4, session
 
 DEMO_SEED = 20_261_126
 
@@ -136,4 +142,58 @@ def run_demo(settings: Settings) -> None:
             f"4. a text file named .jpg: HTTP {resp.status_code} "
             f"{resp.headers.get('content-type')}: {resp.json()['code']}"
         )
+        face_demo(client)
+        liveness_demo(client)
     print("demo passed")
+
+
+def _jpeg(image: Any) -> bytes:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return buf.tobytes()
+
+
+def face_demo(client: httpx.Client) -> None:
+    """Two real photographs of one person, then of two people (fetched from PyPI once)."""
+    photos = {p.photo_id: p.image_bgr for p in real_faces()}
+    for n, (a, b) in enumerate((("obama-1", "obama-2"), ("obama-1", "biden-1")), 5):
+        resp = client.post(
+            "/api/v1/kyc/face/compare",
+            files={
+                "image": ("reference.jpg", _jpeg(photos[a]), "image/jpeg"),
+                "selfie": ("selfie.jpg", _jpeg(photos[b]), "image/jpeg"),
+            },
+            headers={"Prefer": "wait=20"},
+        )
+        resp.raise_for_status()
+        body = resp.json()
+        print(
+            f"{n}. POST /face/compare ({a} vs {b}, real photos): HTTP {resp.status_code} "
+            f"similarity {body['similarity']} match {body['match']} decision {body['decision']} "
+            f"reasons {body['reasons']}"
+        )
+
+
+def liveness_demo(client: httpx.Client) -> None:
+    """A session, a synthesised genuine clip answering its challenge, the results."""
+    resp = client.post("/api/v1/kyc/liveness/session", json={"auditImagesLimit": 2})
+    resp.raise_for_status()
+    created = resp.json()
+    steps = [s["step"] for s in created["challenge"]["steps"]]
+    print(f"7. POST /liveness/session: {created['sessionId']} challenge {steps}")
+    clip = session("genuine", 7, Challenge.from_dict(created["challenge"]))
+    resp = client.post(
+        f"/api/v1/kyc/liveness/session/{created['sessionId']}/media",
+        files={"video": ("clip.mp4", encode_mp4(clip.images), "video/mp4")},
+        headers={"Prefer": "wait=25"},
+    )
+    resp.raise_for_status()
+    body = resp.json()
+    if body["status"] in ("CREATED", "IN_PROGRESS"):
+        body = client.get(body["links"]["results"]).json()
+    signals = {k: v["score"] for k, v in body.get("signals", {}).items()}
+    print(
+        f"   results: {body['status']} isLive {body['isLive']} confidence {body['confidence']} "
+        f"steps {[(s['step'], s['passed']) for s in body.get('steps', [])]} "
+        f"signals {signals} reasons {body.get('reasons')}"
+    )
