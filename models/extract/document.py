@@ -124,6 +124,16 @@ def _mrz_fields(result: mrzlib.MrzResult, doc_type: D) -> dict[str, Extracted]:
     return out
 
 
+def _confirmed(printed: Extracted, machine: Extracted) -> Extracted:
+    """A printed field that a machine-readable one (MRZ, barcode) agrees with: the
+    printed text and box, the surer confidence, both sources named."""
+    return dataclasses.replace(
+        printed,
+        confidence=max(printed.confidence, machine.confidence),
+        source=f"{printed.source}+{machine.source}",
+    )
+
+
 def _agree(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -192,14 +202,7 @@ def extract_document(
                     ):
                         fields[key] = mf
                     elif _agree(mf.normalized, vf.normalized):
-                        fields[key] = Extracted(
-                            key,
-                            vf.value,
-                            vf.normalized,
-                            max(vf.confidence, mf.confidence),
-                            vf.box,
-                            source="VIZ+MRZ",
-                        )
+                        fields[key] = _confirmed(vf, mf)
     barcode_fields, barcode_views = _barcode_fields(doc_type, barcodes or [])
     mismatches = []
     for key, bf in barcode_fields.items():
@@ -207,14 +210,7 @@ def extract_document(
         if vf is None:
             fields[key] = bf
         elif _agree(bf.normalized, vf.normalized):
-            fields[key] = Extracted(
-                key,
-                vf.value,
-                vf.normalized,
-                max(vf.confidence, bf.confidence),
-                vf.box,
-                source=f"{vf.source}+BARCODE",
-            )
+            fields[key] = _confirmed(vf, bf)
         else:
             mismatches.append(f"{key.upper()}_MISMATCH_BARCODE_VIZ")
             fields[key] = bf
