@@ -256,12 +256,23 @@ class Pipeline:
             )
         return self._webhooks
 
-    def _register_webhooks(self) -> None:
-        async def fanout_agent(stream: faust.StreamT[Any]) -> None:
+    def _fanout_agent(
+        self, fan: Callable[[WebhookContext, bytes], Coroutine[Any, Any, int]], what: str
+    ) -> Callable[[faust.StreamT[Any]], Coroutine[Any, Any, None]]:
+        """An agent that queues the webhook deliveries of each finished ``what``."""
+
+        async def agent(stream: faust.StreamT[Any]) -> None:
             ctx = await self.webhook_context()
             async for event in stream.events():
-                n = await fan_out(ctx, event.message.value or b"")
-                log.info("webhooks: %s deliveries queued for %s", n, event.message.key)
+                n = await fan(ctx, event.message.value or b"")
+                log.info("webhooks: %s %s deliveries queued for %s", n, what, event.message.key)
+
+        return agent
+
+    def _register_webhooks(self) -> None:
+        fanout_agent = self._fanout_agent(fan_out, "verification")
+        batch_fanout_agent = self._fanout_agent(fan_out_batch, "batch")
+        liveness_fanout_agent = self._fanout_agent(fan_out_liveness, "liveness")
 
         async def deliver_agent(stream: faust.StreamT[Any]) -> None:
             ctx = await self.webhook_context()
@@ -273,18 +284,6 @@ class Pipeline:
                     await dead_letter_delivery(ctx, event.message.value or b"", exc)
                     outcome = "dead-lettered (crash)"
                 log.info("webhook delivery %s: %s", event.message.key, outcome)
-
-        async def batch_fanout_agent(stream: faust.StreamT[Any]) -> None:
-            ctx = await self.webhook_context()
-            async for event in stream.events():
-                n = await fan_out_batch(ctx, event.message.value or b"")
-                log.info("webhooks: %s batch deliveries queued for %s", n, event.message.key)
-
-        async def liveness_fanout_agent(stream: faust.StreamT[Any]) -> None:
-            ctx = await self.webhook_context()
-            async for event in stream.events():
-                n = await fan_out_liveness(ctx, event.message.value or b"")
-                log.info("webhooks: %s liveness deliveries queued for %s", n, event.message.key)
 
         async def liveness_agent(stream: faust.StreamT[Any]) -> None:
             ctx = await self.context()
