@@ -2,8 +2,9 @@
 
     python -m models.liveness.calibrate [--sessions 12] [--workers 2]
 
-Runs generated sessions of every kind (seeds from ``TRAIN_SEED0``; the evaluation,
-:mod:`models.eval.liveness`, starts at 2_000_000 and is never looked at here) through the
+Runs generated sessions of every kind (seeds from ``TRAIN_SEED0``: tuning used seeds 0-99;
+the evaluation, :mod:`models.eval.liveness`, starts at ``EVAL_SEED0`` = 3,000,000 and is
+never looked at here) through the
 full assessment and prints, per signal, the raw measure's distribution for genuine
 sessions and for each attack, and a suggested half point: for a measure that is high for
 attacks, the midpoint (geometric) between the genuine 95th percentile and the lowest attack

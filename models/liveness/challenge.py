@@ -16,15 +16,27 @@ Gestures (all thresholds are the named constants below):
 
 - ``TURN_LEFT`` / ``TURN_RIGHT``: the yaw, relative to the clip's opening (neutral) yaw,
   goes beyond ``TURN_YAW_DEG`` in that direction for at least ``MIN_TURN_FRAMES`` frames;
-  the measured peak is the largest relative yaw of that excursion (degrees);
-- ``BLINK``: the eye aspect ratio dips to at most ``BLINK_CLOSED_RATIO`` x the open-eye EAR
-  (the session's ``EAR_OPEN_PERCENTILE``-th percentile) and recovers to at least
-  ``BLINK_OPEN_RATIO`` x, with the eyes open before the dip, all within
-  ``BLINK_MAX_MS``, on frames within ``BLINK_MAX_YAW_DEG`` of the neutral yaw; the peak is
-  the smallest EAR / open EAR (lower is a deeper blink);
+  the measured peak is the largest relative yaw of that excursion (degrees). dlib's 68-point
+  fit breaks down on strongly turned faces (beyond ~40 degrees from the camera): for a few
+  frames at the peak of a turn it may read a frontal or even an opposite yaw. So a turn is
+  read as an EXCURSION (:func:`turn_excursions`): frames beyond the threshold, grouped when
+  less than ``TURN_BRIDGE_MS`` apart; inside a group, a stretch of the opposite sign between
+  two others that the yaw jumps into or out of (by more than ``YAW_JUMP_DEG`` between
+  neighbouring frames: faster than any head turns) is a fit failure and is dropped, as is
+  any stretch shorter than ``MIN_TURN_FRAMES``; what is left, merged by sign, are the turns.
+  A real swing from one side to the other (continuous yaw) stays two turns;
+- ``BLINK``: the eye aspect ratio dips to at most ``BLINK_CLOSED_RATIO`` x the LOCAL open-eye
+  EAR (the ``EAR_OPEN_PERCENTILE``-th percentile of the frames in the ``EAR_LOCAL_MS`` before
+  the dip: EAR drifts with pitch, distance and the person, and a lasting change of level is
+  no blink) and recovers to at least ``BLINK_OPEN_RATIO`` x it, with the eyes open before,
+  all within ``BLINK_MAX_MS`` and with the yaw within ``BLINK_MAX_YAW_SPREAD_DEG`` over it;
+  read only on frames within ``BLINK_MAX_YAW_DEG`` of the neutral yaw and outside turn
+  excursions (a turned face's far eye, and a failed fit, narrow the EAR without any blink);
+  the peak is the smallest EAR / open EAR (lower is a deeper blink);
 - ``COME_CLOSER``: the yaw-corrected interocular distance, on frames within
-  ``CLOSER_MAX_YAW_DEG`` of the neutral yaw, grows to ``CLOSER_FACTOR`` x its smallest value
-  since the previous step; the peak is the largest growth factor reached.
+  ``CLOSER_MAX_YAW_DEG`` of the neutral yaw and outside turn excursions, grows to
+  ``CLOSER_FACTOR`` x its smallest value since the previous step; the peak is the largest
+  growth factor reached.
 
 Order: step k passes when its gesture starts after step k-1's gesture started, at least
 ``MIN_STEP_INTERVAL_MS`` later (a person needs that long to read and react to the next
@@ -64,7 +76,14 @@ TURN_YAW_DEG = 9.0
 MIN_TURN_FRAMES = 2  # a single-frame yaw spike is a landmark error, not a turn
 NEUTRAL_MS = 500.0  # the neutral yaw is the median over this opening stretch of the clip
 MAX_NEUTRAL_YAW_DEG = 15.0  # ...clamped to this: a clip must start roughly facing the camera
-EAR_OPEN_PERCENTILE = 75.0  # open-eye EAR of the session: this percentile of frontal frames
+EAR_OPEN_PERCENTILE = 75.0  # open-eye EAR: this percentile of the frontal frames before
+EAR_LOCAL_MS = 1000.0  # ...a frame, within this (the whole session's as a fallback)
+EAR_LOCAL_MIN_FRAMES = 5  # fewer frontal frames than this before a frame: the session's
+# Consecutive frames whose yaw differs by more than this (per 1/15 s) are not one head
+# turning (a fast head turn is ~300-400 degrees/s, read compressed by the generic model): one
+# of them is a failed landmark fit.
+YAW_JUMP_DEG = 28.0
+TURN_BRIDGE_MS = 250.0  # frames beyond the turn threshold this close belong to one excursion
 EAR_FRONTAL_YAW_DEG = 15.0  # frames beyond this yaw do not set the open-eye EAR
 # EAR at most this x open EAR: eyes (nearly) closed. dlib's 68-point model rarely closes its
 # eyelid points fully on a closed eye (open ~0.25-0.35, closed ~0.12-0.25).
@@ -74,6 +93,11 @@ BLINK_MAX_MS = 800.0  # open -> closed -> open within this (longer is eyes shut,
 # Blinks are read on near-frontal frames only: on a turned face the far eye's landmarks
 # are unreliable and the EAR drops without any blink.
 BLINK_MAX_YAW_DEG = 12.0
+# ...and while the head keeps still: a turn the generic model underestimates (a face already
+# turned that way turns further) narrows the EAR without passing BLINK_MAX_YAW_DEG. The yaw
+# over the blink, from the last open frame before to the first open frame after, spans at
+# most this (idle sway moves it by ~1-3 degrees in that time).
+BLINK_MAX_YAW_SPREAD_DEG = 5.0
 CLOSER_FACTOR = 1.25  # yaw-corrected interocular distance growth for "come closer"
 # ...measured on near-frontal frames only: foreshortening of a turned face is read as
 # distance, and the yaw correction cannot undo it when the yaw itself is underestimated.
@@ -254,45 +278,121 @@ def open_ear(track: Sequence[Observation]) -> float | None:
     return float(np.percentile(ears, EAR_OPEN_PERCENTILE)) if ears else None
 
 
-def _turns(frames: list[Observation], neutral: float) -> list[Gesture]:
-    found: list[Gesture] = []
-    for step, sign in ((Step.TURN_LEFT, 1.0), (Step.TURN_RIGHT, -1.0)):
-        run: list[Observation] = []
-        for o in [*frames, None]:
-            beyond = o is not None and sign * (float(o.yaw or 0.0) - neutral) >= TURN_YAW_DEG
-            if beyond and o is not None:
-                run.append(o)
-                continue
-            if len(run) >= MIN_TURN_FRAMES:
-                peak = max(sign * (float(r.yaw or 0.0) - neutral) for r in run)
-                found.append(Gesture(step, run[0].t_ms, run[-1].t_ms, peak))
-            run = []
-    return found
+@dataclass(frozen=True)
+class Excursion:
+    """A stretch of the clip with the head turned beyond ``TURN_YAW_DEG`` (see the module
+    docstring): its time span, fit failures included, and the turns found in it."""
+
+    start_ms: float
+    end_ms: float
+    turns: tuple[Gesture, ...]
 
 
-def _blinks(frames: list[Observation], baseline: float | None) -> list[Gesture]:
-    if baseline is None or baseline <= 0:
+def _frame_ms(frames: Sequence[Observation]) -> float:
+    gaps = np.diff([o.t_ms for o in frames])
+    return float(np.median(gaps)) if len(gaps) else 1000.0 / 15.0
+
+
+def turn_excursions(track: Sequence[Observation]) -> list[Excursion]:
+    """Every turn excursion of the track, in time order (rules in the module docstring)."""
+    frames = _usable(track)
+    if not frames:
         return []
-    ratios = [(o.t_ms, float(o.ear or 0.0) / baseline) for o in frames]
+    neutral = neutral_yaw(frames)
+    rel = [float(o.yaw or 0.0) - neutral for o in frames]
+    step_ms = _frame_ms(frames)
+
+    def jump(i: int, j: int) -> bool:
+        """Is the yaw change between usable frames i and j too fast for a head?"""
+        if not (0 <= i < len(frames) and 0 <= j < len(frames)):
+            return False
+        dt = max(abs(frames[j].t_ms - frames[i].t_ms), step_ms)
+        return abs(rel[j] - rel[i]) > YAW_JUMP_DEG * dt / (1000.0 / 15.0)
+
+    beyond = [i for i, r in enumerate(rel) if abs(r) >= TURN_YAW_DEG]
+    groups: list[list[int]] = []
+    for i in beyond:
+        if groups and frames[i].t_ms - frames[groups[-1][-1]].t_ms <= TURN_BRIDGE_MS:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    out: list[Excursion] = []
+    for group in groups:
+        # stretches of one sign: [sign, frame indices]
+        runs: list[tuple[float, list[int]]] = []
+        for i in group:
+            sign = math.copysign(1.0, rel[i])
+            if runs and runs[-1][0] == sign:
+                runs[-1][1].append(i)
+            else:
+                runs.append((sign, [i]))
+        # a stretch between two of the other sign, jumped into or out of, is a failed fit
+        kept = []
+        for k, (sign, idx) in enumerate(runs):
+            inner = 0 < k < len(runs) - 1
+            if inner and (jump(idx[0] - 1, idx[0]) or jump(idx[-1], idx[-1] + 1)):
+                continue
+            kept.append((sign, idx))
+        merged = _merge_runs(kept)
+        merged = _merge_runs([r for r in merged if len(r[1]) >= MIN_TURN_FRAMES])
+        turns = []
+        for sign, idx in merged:
+            step = Step.TURN_LEFT if sign > 0 else Step.TURN_RIGHT
+            peak = max(sign * rel[i] for i in idx)
+            turns.append(Gesture(step, frames[idx[0]].t_ms, frames[idx[-1]].t_ms, peak))
+        out.append(Excursion(frames[group[0]].t_ms, frames[group[-1]].t_ms, tuple(turns)))
+    return out
+
+
+def _merge_runs(runs: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:
+    out: list[tuple[float, list[int]]] = []
+    for sign, idx in runs:
+        if out and out[-1][0] == sign:
+            out[-1] = (sign, out[-1][1] + idx)
+        else:
+            out.append((sign, list(idx)))
+    return out
+
+
+def _blinks(frames: list[Observation], fallback: float | None) -> list[Gesture]:
+    """Blinks in ``frames`` (the blink-eligible frames, in time order): dips of the EAR
+    against the open-eye EAR of the frames just before (``fallback``, the session's, where
+    too few frames come before), back up to that level within ``BLINK_MAX_MS``."""
+    if fallback is None or fallback <= 0:
+        return []
+    times = np.array([o.t_ms for o in frames], float)
+    ears = np.array([float(o.ear or 0.0) for o in frames], float)
+    yaws = np.array([float(o.yaw or 0.0) for o in frames], float)
+
+    def open_before(i: int) -> float:
+        window = (times < times[i]) & (times >= times[i] - EAR_LOCAL_MS)
+        if window.sum() < EAR_LOCAL_MIN_FRAMES:
+            return fallback
+        return float(np.percentile(ears[window], EAR_OPEN_PERCENTILE))
+
     found: list[Gesture] = []
     i = 0
-    while i < len(ratios):
-        t, r = ratios[i]
-        if r > BLINK_CLOSED_RATIO:
+    while i < len(frames):
+        base = open_before(i)
+        if base <= 0 or ears[i] / base > BLINK_CLOSED_RATIO:
             i += 1
             continue
-        # a closed run: from i to j-1
+        # closed (or closing) from i to j-1, against the open level before the dip
+        ratio = ears / base
         j = i
-        while j < len(ratios) and ratios[j][1] <= BLINK_OPEN_RATIO:
+        while j < len(frames) and ratio[j] < BLINK_OPEN_RATIO:
             j += 1
-        run = ratios[i:j]
-        opened_before = [tb for tb, rb in ratios[:i] if rb >= BLINK_OPEN_RATIO]
-        reopened = j < len(ratios)
-        if opened_before and reopened:
-            t_open, t_reopen = opened_before[-1], ratios[j][0]
-            if t_reopen - t_open <= BLINK_MAX_MS:
-                found.append(Gesture(Step.BLINK, t, run[-1][0], min(rr for _, rr in run)))
-        i = max(j, i + 1)
+        opened = [k for k in range(i) if ratio[k] >= BLINK_OPEN_RATIO]
+        if opened and j < len(frames):
+            k0 = opened[-1]
+            quick = times[j] - times[k0] <= BLINK_MAX_MS
+            still = float(np.ptp(yaws[k0 : j + 1])) <= BLINK_MAX_YAW_SPREAD_DEG
+            if quick and still:
+                peak = float(ratio[i:j].min())
+                found.append(Gesture(Step.BLINK, float(times[i]), float(times[j - 1]), peak))
+                i = j
+                continue
+        i += 1
     return found
 
 
@@ -301,13 +401,28 @@ def gestures(track: Sequence[Observation]) -> list[Gesture]:
     before it, see :func:`evaluate_challenge`)."""
     frames = _usable(track)
     neutral = neutral_yaw(frames)
-    frontal = [o for o in frames if abs(float(o.yaw or 0.0) - neutral) <= BLINK_MAX_YAW_DEG]
-    found = _turns(frames, neutral) + _blinks(frontal, open_ear(frames))
+    excursions = turn_excursions(frames)
+    turns = [g for e in excursions for g in e.turns]
+    eligible = [
+        o
+        for o in frames
+        if abs(float(o.yaw or 0.0) - neutral) <= BLINK_MAX_YAW_DEG
+        and not in_excursion(o.t_ms, excursions)
+    ]
+    found = turns + _blinks(eligible, open_ear(frames))
     return sorted(found, key=lambda g: g.onset_ms)
 
 
-def _closer(frames: list[Observation], since_ms: float) -> list[Gesture]:
-    """``COME_CLOSER`` gestures after ``since_ms``: growth from the running minimum."""
+def in_excursion(t_ms: float, excursions: Sequence[Excursion]) -> bool:
+    """Is ``t_ms`` inside one of ``excursions`` (fit failures included)?"""
+    return any(e.start_ms <= t_ms <= e.end_ms for e in excursions)
+
+
+def _closer(
+    frames: list[Observation], since_ms: float, excursions: Sequence[Excursion] = ()
+) -> list[Gesture]:
+    """``COME_CLOSER`` gestures after ``since_ms``: growth from the running minimum (frames in
+    a turn excursion do not count: a failed fit there can read frontal with a narrow face)."""
     found: list[Gesture] = []
     smallest = math.inf
     onset: float | None = None
@@ -315,6 +430,8 @@ def _closer(frames: list[Observation], since_ms: float) -> list[Gesture]:
     neutral = neutral_yaw(frames)
     for o in frames:
         if o.t_ms < since_ms or abs(float(o.yaw or 0.0) - neutral) > CLOSER_MAX_YAW_DEG:
+            continue
+        if in_excursion(o.t_ms, excursions):
             continue
         iod = o.frontal_iod
         if iod is None or iod <= 0:
@@ -339,13 +456,14 @@ def evaluate_challenge(challenge: Challenge, track: Sequence[Observation]) -> li
     """
     frames = _usable(track)
     found = gestures(frames)
+    excursions = turn_excursions(frames)
     outcomes: list[StepOutcome] = []
     cursor = -math.inf
     for step in challenge.steps:
         if step == Step.COME_CLOSER:
             # growth is measured from the smallest distance since the previous step started
-            after = _closer(frames, cursor)
-            anywhere = _closer(frames, -math.inf)
+            after = _closer(frames, cursor, excursions)
+            anywhere = _closer(frames, -math.inf, excursions)
         else:
             anywhere = [g for g in found if g.step == step]
             after = [g for g in anywhere if g.onset_ms > cursor]

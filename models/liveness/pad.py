@@ -10,7 +10,11 @@ Signals (raw measure -> score; the raw "half point" constants set where a score 
   A photo (printed or on a screen) turned in front of the camera is a plane: the homography
   explains its nose too. A real nose stands ~25 mm in front of that band and overshoots in
   the direction of the turn (parallax). Raw: that overshoot in % of the interocular
-  distance per sin(yaw), median of the 3 most-turned frames (``nose_parallax``);
+  distance per sin(yaw) (``nose_parallax``), median over the frames turned at least
+  ``FLAT_MIN_YAW_DEG`` inside the turns the challenge logic finds
+  (:func:`models.liveness.challenge.turn_excursions`, which drops the frames where the
+  landmark fit failed: the most turned frames are the likeliest to be such failures, and a
+  failed fit has no parallax), or over every frame turned that far when no turn is found;
   score = 1 / (1 + (raw / ``FLAT_HALF_PCT``)^2). Without any turned frame there is no
   evidence of depth and the score is 1. (A plain homography residual of all rigid
   landmarks separated less: dlib's shape prior puts some 3-D-like error on a flat face.)
@@ -60,7 +64,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from models.liveness.challenge import neutral_yaw
+from models.liveness.challenge import Step, neutral_yaw, turn_excursions
 from models.liveness.observation import Observation, steady
 
 Image = npt.NDArray[np.uint8]
@@ -70,7 +74,6 @@ Image = npt.NDArray[np.uint8]
 FACE_BAND = np.array([*range(17, 27), 36, 39, 42, 45, 48, 54], np.int64)
 NOSE = np.arange(27, 36)
 FLAT_MIN_YAW_DEG = 10.0
-FLAT_TOP_FRAMES = 3
 FLAT_HALF_PCT = 12.0  # nose parallax (% IOD per sin(yaw)) where flatness scores 0.5
 MOTION_PERCENTILE = 90.0
 MOTION_HALF_PCT = 4.5  # non-rigid landmark motion (% IOD) where naturalMotion scores 0.5
@@ -194,14 +197,25 @@ def flatness(track: Sequence[Observation]) -> Signal:
     turned = [o for o in frames if abs(float(o.yaw or 0.0) - neutral) >= FLAT_MIN_YAW_DEG]
     if not turned:
         return Signal("flatness", 1.0, THRESHOLDS["flatness"], None, "no turned frame")
-    turned.sort(key=lambda o: -abs(float(o.yaw or 0.0) - neutral))
-    values = [nose_parallax(ref, o, neutral) for o in turned[:FLAT_TOP_FRAMES]]
+    turns = [g for e in turn_excursions(frames) for g in e.turns]
+
+    def in_a_turn(o: Observation) -> bool:
+        left = float(o.yaw or 0.0) > neutral
+        return any(
+            g.onset_ms <= o.t_ms <= g.end_ms and left == (g.step == Step.TURN_LEFT) for g in turns
+        )
+
+    turned = [o for o in turned if in_a_turn(o)] or turned
+    values = [nose_parallax(ref, o, neutral) for o in turned]
     found = [v for v in values if v is not None and math.isfinite(v)]
     if not found:
         return Signal("flatness", 1.0, THRESHOLDS["flatness"], None, "no homography")
     raw = float(np.median(found))
-    peak = abs(float(turned[0].yaw or 0.0) - neutral)
-    detail = f"nose parallax {raw:.1f}% IOD per sin(yaw), turned {peak:.0f} deg"
+    peak = max(abs(float(o.yaw or 0.0) - neutral) for o in turned)
+    detail = (
+        f"nose parallax {raw:.1f}% IOD per sin(yaw) over {len(found)} turned frames "
+        f"(up to {peak:.0f} deg)"
+    )
     return Signal("flatness", _falling(raw, FLAT_HALF_PCT), THRESHOLDS["flatness"], raw, detail)
 
 

@@ -5,10 +5,12 @@ Split in two so that the costly part can run elsewhere (batched through Triton l
 - :func:`observe` / :func:`observe_clip` (models, CPU-bound): per frame, the face detector
   on a copy scaled to ``DETECT_LONG_SIDE``, 68 landmarks at full resolution, head pose, eye
   aspect ratio, interocular distance, sharpness; the detector runs on every
-  ``DETECT_EVERY``-th frame and the landmarks follow the face in between (at most
-  ``MAX_TRACKED_FRAMES`` in a row, also when the detector misses a turned face); embeddings
-  only for ``EMBED_FRAMES`` frames spread over the clip plus the frames either side of an
-  abrupt change of face shape (a face swapped between two frames);
+  ``DETECT_EVERY``-th frame and the landmarks follow the face in between, fitted in the
+  previous frame's box, or the one the detector would give (at most ``MAX_TRACKED_FRAMES``
+  in a row without a detection, also when the detector misses a turned face); embeddings
+  only for ``EMBED_FRAMES`` frames spread over the clip (the reference frame among them)
+  plus the frames either side of an abrupt change of face shape (a face swapped between two
+  frames);
 - :func:`decide` (pure): identity continuity, the challenge
   (:func:`models.liveness.challenge.evaluate_challenge`) and the PAD signals
   (:mod:`models.liveness.pad`) into a :class:`LivenessAssessment`.
@@ -43,20 +45,32 @@ from models.face.compare import ANCHOR_DISTANCE
 from models.face.detect import Face, FaceModels
 from models.face.geometry import eye_aspect_ratio, head_pose, interocular_distance
 from models.liveness import pad
-from models.liveness.challenge import Challenge, StepOutcome, evaluate_challenge, neutral_yaw
+from models.liveness.challenge import (
+    TURN_YAW_DEG,
+    Challenge,
+    StepOutcome,
+    evaluate_challenge,
+    in_excursion,
+    neutral_yaw,
+    turn_excursions,
+)
 from models.liveness.observation import Observation, steady
 from models.liveness.video import Clip, Frame
 
 Image = npt.NDArray[np.uint8]
 
 DETECT_LONG_SIDE = 420  # px; faces in a selfie are >= ~120 px there (the detector needs 80)
-DETECT_EVERY = 2
-MAX_TRACKED_FRAMES = 3
+DETECT_EVERY = 2  # the detector runs on every other frame; the landmarks follow in between
+# Frames in a row followed without the detector finding the face (it misses faces turned
+# beyond ~30 degrees): a turn lasts well under this; a face gone for longer is lost.
+MAX_TRACKED_FRAMES = 12
+BOX_SIDE = 1.04  # detector box side / landmarks' height
+BOX_RISE = 0.16  # detector box centre above the landmarks' centre / their height
 OTHER_FACE_MIN_SCORE = 0.3  # a second detection counts as a person only above this margin
-EMBED_FRAMES = 6
+EMBED_FRAMES = 3
 EMBED_MAX_YAW_DEG = 20.0
 EMBED_MIN_EAR_SHARE = 0.85
-MAX_SHAPE_JUMP_EMBEDS = 2
+MAX_SHAPE_JUMP_EMBEDS = 1
 SHAPE_JUMP = 0.12  # aligned landmark change between usable neighbours, share of the IOD
 FACE_CHANGED_DISTANCE = ANCHOR_DISTANCE  # dlib: same person below 0.6
 MAX_NO_FACE_SHARE = 0.2
@@ -122,11 +136,21 @@ def _sharpness(image: Image, box: tuple[int, int, int, int]) -> float:
 
 
 def _box_of(landmarks: npt.NDArray[np.float32]) -> tuple[int, int, int, int]:
-    # dlib's detector box is roughly the landmarks' box, a little above the brows
+    """The box dlib's detector would give for these landmarks, to fit the next frame's in.
+
+    The shape predictor was trained on the detector's boxes: square, ``BOX_SIDE`` x the
+    landmarks' height (brows to chin: unlike their width, it does not shrink in a turn),
+    centred on them and ``BOX_RISE`` x that height higher (measured on generated clips,
+    median over ~300 detections). A box of another shape or place (e.g. the landmarks' own
+    extent) skews the fit, and the skew feeds back frame after frame.
+    """
     x0, y0 = landmarks.min(0)
     x1, y1 = landmarks.max(0)
-    w, h = x1 - x0, y1 - y0
-    return (round(x0), round(y0 - 0.1 * h), max(1, round(w)), max(1, round(h * 1.1)))
+    height = float(y1 - y0)
+    side = max(1.0, BOX_SIDE * height)
+    cx = float(x0 + x1) / 2
+    cy = float(y0 + y1) / 2 - BOX_RISE * height
+    return (round(cx - side / 2), round(cy - side / 2), round(side), round(side))
 
 
 def _measure(
@@ -206,25 +230,46 @@ def _aligned_change(a: Observation, b: Observation) -> float:
     return float(np.sqrt(np.mean(np.sum((mapped - a.landmarks) ** 2, axis=1))) / a.iod)
 
 
+def failed_fits(track: Sequence[Observation]) -> list[bool]:
+    """Per frame: inside a turn excursion yet reading (nearly) frontal, i.e. the landmark fit
+    failed on the turned face (:func:`models.liveness.challenge.turn_excursions`), so its
+    face chip is no face at all. (Frames of a long excursion that do read turned, e.g.
+    another face with another rest pose after a swap, are not flagged.)"""
+    excursions = turn_excursions(track)
+    neutral = neutral_yaw(track)
+    return [
+        o.yaw is not None
+        and in_excursion(o.t_ms, excursions)
+        and abs(o.yaw - neutral) < TURN_YAW_DEG
+        for o in track
+    ]
+
+
 def embedding_frames(track: Sequence[Observation]) -> list[int]:
     """Which frames to embed. Candidates are steady (no landmark glitch), eyes-open frames
-    within ``EMBED_MAX_YAW_DEG`` of the neutral yaw (an embedding of a strongly turned or
-    blinking face drifts towards "another person"). The clip is cut into ``EMBED_FRAMES``
+    within ``EMBED_MAX_YAW_DEG`` of the neutral yaw and not failed fits inside a turn (an
+    embedding of a strongly turned or blinking face, or of a failed landmark fit, drifts
+    towards "another person"). The clip is cut into ``EMBED_FRAMES``
     stretches of time and the most frontal candidate of each is embedded (so every part of
-    the clip is checked, also one where a different, slightly turned face took over), plus
-    the nearest candidates either side of each abrupt face-shape change, plus the reference
-    frame."""
+    the clip is checked, also one where a different, slightly turned face took over; the
+    reference frame stands for its own stretch), plus the nearest candidates either side of
+    the ``MAX_SHAPE_JUMP_EMBEDS`` most abrupt face-shape changes. Each embedding costs ~0.1 s
+    of CPU: the count is what the identity check costs."""
     ok = steady(track)
     usable = [i for i, o in enumerate(track) if o.usable]
     if not usable:
         return []
     neutral = neutral_yaw(track)
+    ok = [good and not bad for good, bad in zip(ok, failed_fits(track), strict=True)]
 
     def off(i: int) -> float:
         return abs(float(track[i].yaw or 0.0) - neutral)
 
+    ref = reference_frame(track)
     candidates: list[int] = []
     chosen: set[int] = set()
+    if ref is not None:
+        chosen.add(ref)
     for part in np.array_split(np.array(usable), min(EMBED_FRAMES, len(usable))):
         # "eyes open" within the stretch: another person's eyes may be narrower or wider
         ears = [float(track[int(i)].ear or 0.0) for i in part]
@@ -237,8 +282,8 @@ def embedding_frames(track: Sequence[Observation]) -> list[int]:
             and float(track[int(i)].ear or 0.0) >= EMBED_MIN_EAR_SHARE * open_ear
         ]
         candidates.extend(inside)
-        if inside:
-            chosen.add(min(inside, key=off))
+        if inside and (ref is None or ref not in {int(i) for i in part}):
+            chosen.add(min(inside, key=off))  # (the reference stands for its own stretch)
     jumps = []
     for a, b in itertools.pairwise(usable):
         change = _aligned_change(track[a], track[b])
@@ -251,35 +296,46 @@ def embedding_frames(track: Sequence[Observation]) -> list[int]:
             chosen.add(before[-1])
         if after:
             chosen.add(after[0])
-    ref = reference_frame(track)
-    if ref is not None:
-        chosen.add(ref)
     return sorted(chosen)
 
 
 def observe_clip(frames: Sequence[Frame], models: FaceModels) -> list[Observation]:
     """Observations of every frame (detect, track, then embed the frames that matter).
 
-    Blocking; a 3 s clip at 15 fps: ~0.6-1.5 s on one core.
+    The detector runs on every ``DETECT_EVERY``-th frame (and on any frame after the face
+    was lost); in between, and when the detector misses a face it had found (a turn), the
+    landmarks are fitted in the previous frame's box (the detector's, or the one
+    :func:`_box_of` gives for its landmarks), for at most ``MAX_TRACKED_FRAMES`` frames since
+    the detector last saw the face (then the frame has no face). Blocking; a 3 s clip at
+    15 fps: ~0.8-1.4 s of CPU (24 detections, 47 landmark fits, 3-6 embeddings).
     """
     out: list[Observation] = []
-    tracked = 0
+    since_detected = 0
     for k, frame in enumerate(frames):
         previous = out[-1] if out else None
-        can_track = previous is not None and previous.faces >= 1 and previous.box is not None
-        if k % DETECT_EVERY != 0 and can_track and tracked < MAX_TRACKED_FRAMES:
-            assert previous is not None
-            obs = observe(frame.image, models, t_ms=frame.t_ms, track_box=previous.box)
+        can_track = (
+            previous is not None
+            and previous.faces >= 1
+            and previous.landmarks is not None
+            and since_detected < MAX_TRACKED_FRAMES
+        )
+        if can_track and k % DETECT_EVERY != 0:
+            assert previous is not None and previous.box is not None
+            box = previous.box
+            obs = observe(frame.image, models, t_ms=frame.t_ms, track_box=box)
             obs = replace(obs, faces=previous.faces)
-            tracked += 1
+            since_detected += 1
         else:
             obs = observe(frame.image, models, t_ms=frame.t_ms)
-            tracked = 0
-            if obs.faces == 0 and can_track and tracked < MAX_TRACKED_FRAMES:
+            if obs.faces >= 1:
+                since_detected = 0
+            elif can_track:
                 # the frontal detector loses turned faces: follow the face from the last frame
-                assert previous is not None
-                obs = observe(frame.image, models, t_ms=frame.t_ms, track_box=previous.box)
-                tracked += 1
+                assert previous is not None and previous.box is not None
+                box = previous.box
+                obs = observe(frame.image, models, t_ms=frame.t_ms, track_box=box)
+                obs = replace(obs, faces=previous.faces)
+                since_detected += 1
         out.append(obs)
     for i in embedding_frames(out):
         o = out[i]
@@ -294,8 +350,9 @@ def observe_clip(frames: Sequence[Frame], models: FaceModels) -> list[Observatio
 
 def reference_frame(track: Sequence[Observation]) -> int | None:
     """The best frame for a face match: near-frontal, eyes open, sharpest (among steady
-    frames: see :func:`models.liveness.observation.steady`)."""
-    ok = steady(track)
+    frames that are no failed fit inside a turn: see
+    :func:`models.liveness.observation.steady` and :func:`failed_fits`)."""
+    ok = [good and not bad for good, bad in zip(steady(track), failed_fits(track), strict=True)]
     usable = [i for i, o in enumerate(track) if o.usable and ok[i]] or [
         i for i, o in enumerate(track) if o.usable
     ]

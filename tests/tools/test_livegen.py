@@ -14,7 +14,14 @@ from tests.fixtures.liveness import challenge, genuine, real_head
 from tools.livegen import FPS, FRAME_SIZE, KINDS
 from tools.livegen.__main__ import main
 from tools.livegen.attacks import other_order, print_attack, wrong_order
-from tools.livegen.genuine import choreograph, face_models, identities, photos
+from tools.livegen.genuine import (
+    TURN_RELATIVE_DEG,
+    choreograph,
+    face_models,
+    identities,
+    photos,
+    rest_yaw,
+)
 from tools.livegen.head import Pose
 
 LEFT, RIGHT, BLINK, CLOSER = Step.TURN_LEFT, Step.TURN_RIGHT, Step.BLINK, Step.COME_CLOSER
@@ -65,6 +72,21 @@ def test_choreography_follows_the_steps_in_order_with_human_timing() -> None:
     assert times[yaw.argmax()] < times[closure.argmax()]  # the turn comes before the blink
     assert closure.max() >= 0.8
     assert distance[-1] < 0.8 * distance[0]
+
+
+def test_turns_aim_at_a_yaw_from_the_camera_whatever_the_rest_pose() -> None:
+    # a photo whose subject already looks 15 degrees to their left: a left turn adds less
+    # than a right turn does, both within TURN_RELATIVE_DEG of the rest pose
+    steps = (LEFT, BLINK, RIGHT)
+    frontal = choreograph(steps, np.random.default_rng(3), spontaneous_blinks=False)
+    aside = choreograph(steps, np.random.default_rng(3), spontaneous_blinks=False, start_yaw=15.0)
+    yaw0 = np.array([p.yaw for p in frontal.poses])
+    yaw = np.array([p.yaw for p in aside.poses])
+    low, high = TURN_RELATIVE_DEG
+    assert low - 4 <= yaw.max() <= yaw0.max() - 5  # (idle sway: a few degrees)
+    assert -high - 4 <= yaw.min() <= yaw0.min()
+    assert -yaw.min() > yaw.max() + 5
+    assert rest_yaw(real_head().landmarks) == pytest.approx(0.0, abs=8.0)  # a frontal photo
 
 
 def test_a_genuine_session_is_deterministic_and_labelled() -> None:

@@ -7,9 +7,16 @@ phone camera (:class:`~tools.livegen.camera.Camera`). Frames are rendered by
 :class:`~tools.livegen.head.Head` at ``FPS`` for about 3 s (2.5-4 s: the clip lasts as long
 as the gestures take).
 
-Gesture truths (the head model's pose, not a measurement): a turn peaks at
-``TURN_PEAK_DEG`` degrees of yaw (TURN_LEFT = yaw > 0, the nose towards the image's right:
-the subject's own left in an unmirrored front-camera clip); a blink closes the lids to
+Gesture truths (the head model's pose, not a measurement): a turn aims at
+``TURN_PEAK_DEG`` degrees of yaw from the CAMERA's axis (TURN_LEFT = yaw > 0, the nose
+towards the image's right: the subject's own left in an unmirrored front-camera clip). Some
+source photos are not frontal (their subject looks 10-20 degrees to one side), and the head
+model takes the photo as its rest pose: a person who already looks that way turns less to
+reach the target, and one turning the other way more; the rotation from the rest pose is
+kept within ``TURN_RELATIVE_DEG`` (at least a clear turn, at most what the head model
+renders well). Before this, a turn of 30-40 degrees was added to the photo's own yaw
+(60 degrees from the camera for the most turned photo: no selfie user does that, and the
+renders were distorted). A blink closes the lids to
 ``BLINK_DEPTH``; coming closer shortens the camera distance to ``CLOSER_DISTANCE_SHARE``.
 Deterministic for a given seed (same frames, byte for byte, on one machine).
 """
@@ -27,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.face.detect import FaceModels
+from models.face.geometry import head_pose
 from models.liveness.challenge import TURNS, Challenge, Step
 from models.liveness.video import Frame
 from tools.livegen.camera import FPS, FRAME_SIZE, Camera, smooth_noise
@@ -35,6 +43,7 @@ from tools.livegen.head import CAMERA_DISTANCE_MM, Head, Pose
 Image = npt.NDArray[np.uint8]
 
 TURN_PEAK_DEG = (30.0, 40.0)
+TURN_RELATIVE_DEG = (25.0, 40.0)  # bounds of the rotation from the photo's own pose
 TURN_RISE_MS = (220.0, 330.0)
 TURN_HOLD_MS = (80.0, 220.0)
 BLINK_DEPTH = (0.75, 0.95)
@@ -147,6 +156,12 @@ def selfie_frame(photo: Photo, rng: np.random.Generator) -> tuple[Image, npt.NDA
     return np.asarray(img, np.uint8), found[0].landmarks
 
 
+def rest_yaw(landmarks: npt.NDArray[np.floating]) -> float:
+    """The yaw (degrees from the camera's axis) of a selfie framing's face, as the generic
+    head-pose model reads it from its 68 landmarks."""
+    return float(head_pose(np.asarray(landmarks, np.float64), FRAME_SIZE).yaw)
+
+
 def _smoothstep(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     x = np.clip(x, 0.0, 1.0)
     return np.asarray(x * x * (3 - 2 * x), np.float64)
@@ -170,9 +185,18 @@ class Choreography:
 
 
 def choreograph(
-    steps: Sequence[Step], rng: np.random.Generator, *, spontaneous_blinks: bool = True
+    steps: Sequence[Step],
+    rng: np.random.Generator,
+    *,
+    spontaneous_blinks: bool = True,
+    start_yaw: float = 0.0,
 ) -> Choreography:
-    """Human-like timing of ``steps`` performed in order (constants in the module docstring)."""
+    """Human-like timing of ``steps`` performed in order (constants in the module docstring).
+
+    ``start_yaw``: the rest pose's own yaw from the camera's axis (degrees, e.g. of a photo
+    whose subject looks aside); turns aim at ``TURN_PEAK_DEG`` from the camera's axis, their
+    rotation from the rest pose bounded by ``TURN_RELATIVE_DEG``.
+    """
 
     def u(span: tuple[float, float]) -> float:
         return float(rng.uniform(*span))
@@ -185,12 +209,13 @@ def choreograph(
         onsets.append((step, t))
         if step in TURNS:
             sign = 1.0 if step == Step.TURN_LEFT else -1.0
-            peak, rise, hold, fall = (
+            target, rise, hold, fall = (
                 u(TURN_PEAK_DEG),
                 u(TURN_RISE_MS),
                 u(TURN_HOLD_MS),
                 u(TURN_RISE_MS),
             )
+            peak = min(max(target - sign * start_yaw, TURN_RELATIVE_DEG[0]), TURN_RELATIVE_DEG[1])
             gestures.append(("yaw", t, rise, hold, fall, sign * peak))
             t += rise + hold + fall
         elif step == Step.BLINK:
@@ -263,7 +288,7 @@ def genuine_session(
     image, landmarks = selfie_frame(photo, rng)
     head = Head(image, landmarks)
     steps = tuple(challenge.steps if performed is None else performed)
-    choreo = choreograph(steps, rng)
+    choreo = choreograph(steps, rng, start_yaw=rest_yaw(landmarks))
     camera = Camera(rng, len(choreo.times))
     frames = render_performance(head, choreo, camera)
     return Session(
@@ -287,7 +312,7 @@ def render_two(
     for photo in (first, second):
         image, landmarks = selfie_frame(photo, rng)
         heads.append(Head(image, landmarks))
-    choreo = choreograph(steps, rng)
+    choreo = choreograph(steps, rng, start_yaw=rest_yaw(heads[0].landmarks))
     camera = Camera(rng, len(choreo.times))
     half = choreo.times[-1] / 2
     frames = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -21,6 +22,7 @@ from models.liveness.challenge import (
     evaluate_challenge,
     gestures,
     new_challenge,
+    turn_excursions,
 )
 from models.liveness.observation import Observation
 from tests.fixtures.liveness import bump, challenge, ramp, track
@@ -125,10 +127,12 @@ def test_turns_are_measured_from_the_opening_pose() -> None:
 
 
 def test_a_gesture_right_after_the_previous_one_is_too_fast() -> None:
+    # a quick turn, and a blink as soon as the face is back (before the next instruction
+    # could have been read)
     rushed = track(
         2500,
-        yaw=[bump(500, 30.0, rise_ms=100, hold_ms=60)],
-        blink=[bump(640, 0.6, rise_ms=60, hold_ms=60)],
+        yaw=[bump(500, 30.0, rise_ms=140, hold_ms=0)],
+        blink=[bump(800, 0.6, rise_ms=60, hold_ms=60)],
     )
     found = gestures(rushed)
     gap = found[1].onset_ms - found[0].onset_ms
@@ -165,3 +169,69 @@ def test_frames_without_a_face_are_skipped() -> None:
     assert evaluate_challenge(challenge(LEFT), gaps)[0].passed
     assert evaluate_challenge(challenge(LEFT, BLINK, CLOSER), list(reversed(t)))[2].passed
     assert all(not o.passed for o in evaluate_challenge(challenge(LEFT, BLINK), []))
+
+
+def with_values(
+    t: list[Observation],
+    yaw: dict[int, float] | None = None,
+    ear: dict[int, float] | None = None,
+    iod: dict[int, float] | None = None,
+) -> list[Observation]:
+    """A copy of the track with some frames' yaw, EAR or IOD replaced ({frame: value})."""
+    out = list(t)
+    for k, v in (yaw or {}).items():
+        out[k] = replace(out[k], yaw=v)
+    for k, v in (ear or {}).items():
+        out[k] = replace(out[k], ear=v)
+    for k, v in (iod or {}).items():
+        out[k] = replace(out[k], iod=v)
+    return out
+
+
+def test_a_failed_fit_at_the_peak_of_a_turn_is_neither_a_turn_back_nor_a_blink() -> None:
+    # a right turn (yaw < 0) whose landmark fit fails at its peak: the yaw jumps to the other
+    # side, reads frontal for two frames, and the EAR and IOD of those frames drop
+    turn = track(3000, yaw=[bump(600, -30.0, rise_ms=250, hold_ms=300)])
+    peak = [k for k, o in enumerate(turn) if (o.yaw or 0.0) <= -29.0]
+    a, b, c = peak[0], peak[1], peak[2]
+    failed = with_values(
+        turn,
+        yaw={a: 18.0, b: 1.0, c: -2.0},
+        ear={b: 0.6 * 0.30, c: 0.6 * 0.30},
+        iod={b: 70.0, c: 70.0},
+    )
+    (excursion,) = turn_excursions(failed)
+    assert [g.step for g in excursion.turns] == [RIGHT]
+    assert excursion.turns[0].peak >= 29.0
+    assert not [g for g in gestures(failed) if g.step == BLINK]
+    outcomes = evaluate_challenge(challenge(RIGHT, LEFT), failed)
+    assert outcomes[0].passed and outcomes[1].reason == StepFailure.STEP_NOT_PERFORMED
+    # the narrow, frontal-reading failed frames followed by the frontal face: not "closer"
+    assert evaluate_challenge(challenge(RIGHT, CLOSER), failed)[1].reason is not None
+
+
+def test_a_swing_from_one_side_to_the_other_is_two_turns() -> None:
+    swing = track(3000, yaw=[bump(500, 30.0, rise_ms=250, hold_ms=100), bump(900, -60.0)])
+    found = [g.step for g in gestures(swing)]
+    assert found == [LEFT, RIGHT]
+    assert [o.passed for o in evaluate_challenge(challenge(LEFT, RIGHT), swing)] == [True, True]
+
+
+def test_blinks_are_read_against_the_local_open_eye_ratio() -> None:
+    # the eyes open less in the second half (e.g. the head tilts down); a blink there dips
+    # far below the eyes' new opening but never as low as the first half's
+    t = track(3000, blink=[bump(2000, 0.3, rise_ms=90, hold_ms=80)])
+    narrower = [o if o.t_ms < 1200 else replace(o, ear=float(o.ear or 0.0) * 0.72) for o in t]
+    (outcome,) = evaluate_challenge(challenge(BLINK), narrower)
+    assert outcome.passed and outcome.t_ms is not None and 2000 < outcome.t_ms < 2300
+    assert outcome.peak is not None and outcome.peak <= BLINK_CLOSED_RATIO
+
+
+def test_an_eye_narrowing_while_the_head_turns_is_not_a_blink() -> None:
+    # a turn the generic model underestimates (under the turn threshold) narrows the EAR
+    t = track(3000, yaw=[bump(1000, 8.0, rise_ms=150, hold_ms=100)])
+    narrowed = [replace(o, ear=0.30 * (1 - 0.05 * abs(float(o.yaw or 0.0)))) for o in t]
+    assert not gestures(narrowed)
+    assert (
+        evaluate_challenge(challenge(BLINK), narrowed)[0].reason == StepFailure.STEP_NOT_PERFORMED
+    )

@@ -25,6 +25,20 @@ def test_a_turning_head_is_not_flat_and_a_turning_sheet_is() -> None:
     assert live.score < flat.score
 
 
+def test_failed_fits_at_the_peak_of_a_turn_do_not_flatten_a_head() -> None:
+    # at the peak of a strong turn dlib's fit can fail: a frontal-looking shape read as the
+    # most turned frames, with no parallax; the frames of the turn around it still show depth
+    yaws = [0] * 8 + [10, 16, 22, 28, 34, 34, 34, 28, 22, 16, 10, 0, 0, 0]
+    failed = {13, 14, 15}
+    shapes = [
+        plane_landmarks(0.8 * y) if k in failed else head_landmarks(Pose(yaw=y))
+        for k, y in enumerate(yaws)
+    ]
+    read = [{13: 45.0, 14: 44.0, 15: 46.0}.get(k, 0.6 * y) for k, y in enumerate(yaws)]
+    live = pad.flatness(landmark_track(shapes, read))
+    assert live.passed and live.raw is not None and live.raw > 2 * pad.FLAT_HALF_PCT
+
+
 def test_without_a_turn_there_is_no_evidence_of_depth() -> None:
     still = landmark_track([head_landmarks(Pose())] * 10, [0.0] * 10)
     signal = pad.flatness(still)

@@ -1,0 +1,188 @@
+"""The risk combiner: fraud signals -> a 0-100 risk score, a band and a decision.
+
+A :class:`RiskPolicy` (versioned, JSON-serialisable, validated) gives each
+signal a weight (points) and the band limits. :func:`score` adds up, per
+signal, ``weight * strength`` where ``strength`` is 0 below the signal's own
+threshold and rises linearly from 0.5 at the threshold to 1 at score 1 (a
+triggered signal always counts at least half its weight); signals the policy
+does not name, or that are not applicable, contribute 0. The total is capped
+at 100; when the cap bites, every contribution is scaled by the same factor,
+so the contributions always sum to the score: a reviewer sees exactly which
+signal put how many points on the document.
+
+Bands: ``score <= approve_max`` approve, ``<= review_max`` review, else
+decline (defaults 0-30 / 31-70 / 71-100). A single strong signal (weight
+above ``review_max``) can decline on its own; weak evidence (a missing EXIF
+camera) stays far under the review band.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.fraud.signal import ReasonCode, Signal
+
+MAX_SCORE = 100.0
+TRIGGERED_FLOOR = 0.5  # share of the weight a signal gets at its threshold
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    # pixel forensics
+    "error_level": 25.0,
+    "double_compression": 45.0,
+    "noise_inconsistency": 35.0,
+    "copy_move": 0.0,  # experimental: fires on repeated print (see models.fraud.tamper)
+    "splice": 0.0,  # experimental
+    "font_inconsistency": 0.0,  # experimental
+    "portrait_substitution": 45.0,
+    "screen_recapture": 60.0,
+    "print_recapture": 0.0,  # experimental
+    # file metadata
+    "exif_software": 75.0,
+    "exif_dates": 75.0,
+    "exif_camera_missing": 5.0,
+    "exif_thumbnail": 40.0,
+    "pdf_incremental_update": 25.0,
+    "pdf_software": 60.0,
+    "pdf_dates": 30.0,
+    "pdf_fonts_added": 60.0,
+    "pdf_text_layer": 75.0,
+    # repeat fraud
+    "document_reuse": 80.0,
+    "face_reuse": 80.0,
+}
+
+
+class InvalidPolicy(ValueError):
+    """A policy that cannot be used (bad bands, negative weights, no version)."""
+
+
+@dataclass(frozen=True)
+class RiskPolicy:
+    """Weights and bands of the risk score; see the module docstring."""
+
+    version: str = "fraud-2026.1"
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    approve_max: float = 30.0
+    review_max: float = 70.0
+
+    def __post_init__(self) -> None:
+        if not self.version or not isinstance(self.version, str):
+            raise InvalidPolicy("a policy needs a version string")
+        if not 0 <= self.approve_max < self.review_max < MAX_SCORE:
+            raise InvalidPolicy(f"bands must satisfy 0 <= approve_max < review_max < {MAX_SCORE:g}")
+        for name, w in self.weights.items():
+            if not isinstance(w, int | float) or not 0 <= float(w) <= MAX_SCORE:
+                raise InvalidPolicy(f"weight of {name!r} must be in [0, {MAX_SCORE:g}]")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "weights": dict(sorted(self.weights.items())),
+            "bands": {"approveMax": self.approve_max, "reviewMax": self.review_max},
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RiskPolicy:
+        """Raises :class:`InvalidPolicy` on a malformed document."""
+        try:
+            bands = d["bands"]
+            return cls(
+                version=str(d["version"]),
+                weights={str(k): float(v) for k, v in dict(d["weights"]).items()},
+                approve_max=float(bands["approveMax"]),
+                review_max=float(bands["reviewMax"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, InvalidPolicy):
+                raise
+            raise InvalidPolicy(f"malformed policy: {exc}") from exc
+
+    @classmethod
+    def from_json(cls, text: str) -> RiskPolicy:
+        return cls.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one signal added to the score."""
+
+    signal: str
+    weight: float
+    contribution: float
+    reason_code: ReasonCode
+    signal_score: float
+    triggered: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "signal": self.signal,
+            "weight": self.weight,
+            "contribution": round(self.contribution, 2),
+            "reasonCode": self.reason_code.value,
+            "signalScore": round(self.signal_score, 4),
+            "triggered": self.triggered,
+        }
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    """The combined risk; ``contributions`` sum to ``score`` (up to rounding)."""
+
+    score: float
+    band: str  # "low" | "medium" | "high"
+    decision: str  # "approve" | "review" | "decline"
+    contributions: list[Contribution]
+    policy_version: str
+
+    @property
+    def reason_codes(self) -> list[str]:
+        """Codes of the triggered signals, strongest contribution first."""
+        hits = sorted((c for c in self.contributions if c.triggered), key=lambda c: -c.contribution)
+        return list(dict.fromkeys(c.reason_code.value for c in hits))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 1),
+            "band": self.band,
+            "decision": self.decision,
+            "reasonCodes": self.reason_codes,
+            "contributions": [c.to_dict() for c in self.contributions],
+            "policyVersion": self.policy_version,
+        }
+
+
+def strength(sig: Signal) -> float:
+    """0 under the threshold; 0.5 at it, rising linearly to 1 at score 1."""
+    if not sig.triggered:
+        return 0.0
+    span = 1.0 - sig.threshold
+    if span <= 0:
+        return 1.0
+    return TRIGGERED_FLOOR + (1 - TRIGGERED_FLOOR) * (sig.score - sig.threshold) / span
+
+
+def score(signals: list[Signal], policy: RiskPolicy | None = None) -> RiskResult:
+    """Combine ``signals`` under ``policy`` (the default policy when None)."""
+    policy = policy or RiskPolicy()
+    raw: list[tuple[Signal, float, float]] = []
+    for sig in signals:
+        w = float(policy.weights.get(sig.name, 0.0))
+        raw.append((sig, w, w * strength(sig)))
+    total = sum(c for _, _, c in raw)
+    scale = MAX_SCORE / total if total > MAX_SCORE else 1.0
+    contributions = [
+        Contribution(s.name, w, c * scale, s.reason_code, s.score, s.triggered) for s, w, c in raw
+    ]
+    value = min(MAX_SCORE, total)
+    if value <= policy.approve_max:
+        band, decision = "low", "approve"
+    elif value <= policy.review_max:
+        band, decision = "medium", "review"
+    else:
+        band, decision = "high", "decline"
+    return RiskResult(value, band, decision, contributions, policy.version)

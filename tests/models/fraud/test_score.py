@@ -1,0 +1,80 @@
+"""The risk combiner and the common signal shape."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from models.fraud.score import InvalidPolicy, RiskPolicy, score
+from models.fraud.signal import ReasonCode, Signal, heatmap_from_blocks, squash
+
+
+def _sig(
+    name: str, s: float, thr: float = 0.5, code: ReasonCode = ReasonCode.TAMPERING_SUSPECTED
+) -> Signal:
+    return Signal(name, s, thr, code)
+
+
+def test_contributions_sum_to_the_score_and_explain_it() -> None:
+    sigs = [
+        _sig("double_compression", 0.9, 0.75),
+        _sig("exif_software", 0.9, 0.5, ReasonCode.EDITED_WITH_SOFTWARE),
+        _sig("noise_inconsistency", 0.3, 0.8, ReasonCode.NOISE_INCONSISTENT),
+    ]
+    res = score(sigs)
+    assert res.score == pytest.approx(sum(c.contribution for c in res.contributions))
+    assert res.decision == "decline" and res.band == "high"
+    assert res.reason_codes[0] == "EDITED_WITH_SOFTWARE"
+    assert "NOISE_INCONSISTENT" not in res.reason_codes  # under its threshold: no points
+    d = res.to_dict()
+    assert d["policyVersion"] == RiskPolicy().version
+    assert {"signal", "weight", "contribution", "reasonCode"} <= set(d["contributions"][0])
+
+
+def test_cap_scales_every_contribution() -> None:
+    sigs = [_sig("exif_software", 1.0), _sig("exif_dates", 1.0), _sig("document_reuse", 1.0)]
+    res = score(sigs)
+    assert res.score == 100.0
+    assert sum(c.contribution for c in res.contributions) == pytest.approx(100.0)
+
+
+def test_bands_and_weak_evidence() -> None:
+    assert score([]).decision == "approve"
+    weak = score([_sig("exif_camera_missing", 0.3, 0.5, ReasonCode.METADATA_MISSING)])
+    assert weak.score == 0.0 and weak.decision == "approve"
+    policy = RiskPolicy(version="t", weights={"x": 50.0}, approve_max=30, review_max=70)
+    at_threshold = score([_sig("x", 0.5)], policy)  # strength 0.5 at the threshold: 25 points
+    assert at_threshold.score == pytest.approx(25.0) and at_threshold.decision == "approve"
+    assert score([_sig("x", 1.0)], policy).decision == "review"
+
+
+def test_policy_json_round_trip_and_validation() -> None:
+    p = RiskPolicy(version="v9", weights={"a": 10.0}, approve_max=20, review_max=60)
+    q = RiskPolicy.from_json(p.to_json())
+    assert q == p
+    assert json.loads(p.to_json())["bands"] == {"approveMax": 20, "reviewMax": 60}
+    with pytest.raises(InvalidPolicy):
+        RiskPolicy(version="", weights={})
+    with pytest.raises(InvalidPolicy):
+        RiskPolicy(version="v", approve_max=80, review_max=70)
+    with pytest.raises(InvalidPolicy):
+        RiskPolicy(version="v", weights={"a": -1.0})
+    with pytest.raises(InvalidPolicy):
+        RiskPolicy.from_dict({"version": "v"})
+
+
+def test_signal_contract() -> None:
+    with pytest.raises(ValueError):
+        Signal("x", 1.5, 0.5, ReasonCode.SPLICE_SUSPECTED)
+    heat = heatmap_from_blocks(np.arange(12, dtype=float).reshape(3, 4), (600, 800, 3))
+    s = Signal("x", 0.7, 0.5, ReasonCode.SPLICE_SUSPECTED, regions=((1, 2, 3, 4),), heatmap=heat)
+    d = s.to_dict()
+    assert d["reasonCode"] == "SPLICE_SUSPECTED" and d["triggered"]
+    assert d["regions"] == [{"x": 1, "y": 2, "w": 3, "h": 4}]
+    assert heat.dtype == np.uint8 and heat.shape == (192, 256)  # long side 256, aspect kept
+    png = s.heatmap_png()
+    assert png is not None and png[:4] == b"\x89PNG"
+    assert squash(3.0, 3.0, 5.0) == pytest.approx(0.5)
+    assert squash(5.0, 3.0, 5.0) == pytest.approx(0.9)
