@@ -65,5 +65,15 @@ bench-models: up ## Per-model latency and throughput through Triton, and the res
 bench-biometrics: up ## Face model steps, face_analysis and a liveness clip through Triton
 	@$(PY) -m benchmarks.biometrics
 
+bench-fraud: up ## Fraud stage: document_forensics through Triton, the worker's parts, the stage
+	@$(PY) -m benchmarks.fraud
+
+bench-face-search: ## 1:N face search at 10k and 100k stored embeddings (minutes; add 1M by hand)
+	@$(PY) -m benchmarks.face_search --sizes 10000,100000
+
+eval-fraud: ## Tampering set: ROC AUC and detection at 1% FPR per attack; reuse precision/recall
+	@$(PY) -m models.eval.fraud --out out/eval-fraud
+
 .PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \
-	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics
+	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics bench-fraud \
+	bench-face-search eval-fraud

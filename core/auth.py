@@ -25,7 +25,7 @@ from core.db.pool import Pool
 from core.domain import new_id
 from core.settings import AuthSettings
 
-SCOPES = frozenset({"verify:write", "verify:read", "webhooks:manage", "ops:replay"})
+SCOPES = frozenset({"verify:write", "verify:read", "webhooks:manage", "risk:manage", "ops:replay"})
 ROTATION_GRACE = timedelta(hours=24)
 
 

@@ -255,6 +255,46 @@ class LivenessSettings(BaseSettings):
     )
 
 
+class FraudSettings(BaseSettings):
+    """The fraud stage: repeat-fraud search and velocity windows.
+
+    Weights and bands of the risk score are not here: they are per
+    organisation, versioned, in the database (``PUT /api/v1/kyc/risk-policy``).
+    """
+
+    model_config = _config("BOTSKYC_FRAUD_")
+
+    velocity_window_s: int = Field(
+        24 * 3600, ge=60, description="Window in which verifications are counted for velocity."
+    )
+    velocity_max_per_reference: int = Field(
+        5,
+        ge=1,
+        description="Verifications of one client reference within the window before "
+        "VELOCITY_EXCEEDED.",
+    )
+    velocity_max_per_document: int = Field(
+        3, ge=1, description="Verifications of one document number within the window."
+    )
+    velocity_max_per_device: int = Field(
+        10, ge=1, description="Verifications of one client-given metadata.deviceId in the window."
+    )
+    velocity_max_per_ip: int = Field(
+        20, ge=1, description="Verifications of one client-given metadata.ipAddress in the window."
+    )
+    reuse_scan_limit: int = Field(
+        5000,
+        ge=1,
+        description="Newest stored pages of a type shortlisted (by ink vector) for reuse.",
+    )
+    reuse_candidates: int = Field(
+        5, ge=1, le=100, description="Shortlisted stored pages compared in full for reuse."
+    )
+    index_sync_s: float = Field(
+        2.0, ge=0, description="Face-index catch-up from PostgreSQL at most this often (seconds)."
+    )
+
+
 class TelemetrySettings(BaseSettings):
     """Tracing."""
 
@@ -278,6 +318,7 @@ class Settings:
         self.auth = AuthSettings()
         self.webhooks = WebhookSettings()
         self.liveness = LivenessSettings()
+        self.fraud = FraudSettings()
         if self.stack.environment == "production" and self.webhooks.allow_private:
             raise SettingsError("BOTSKYC_WEBHOOK_ALLOW_PRIVATE must not be set in production")
         if self.stack.environment == "production" and self.auth.signing_key == DEV_SIGNING_KEY:
@@ -298,6 +339,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     AuthSettings,
     WebhookSettings,
     LivenessSettings,
+    FraudSettings,
 )
 
 

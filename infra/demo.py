@@ -4,6 +4,8 @@ Generated documents (tools/docgen: synthetic data, no real person's): a
 phone photo of an Omang, answered synchronously; a blurred, dark capture
 submitted asynchronously and polled; a payslip sent to the identity route
 (declined as the wrong document); a text file posing as a JPEG (refused);
+the Omang again under another client account (document reuse) and saved by
+an image editor (its EXIF names it), each with the risk score it earns;
 face comparisons of real photographs (registry packages: one person twice,
 then two people); and a liveness session answered by a clip synthesised from
 a real photo.
@@ -12,6 +14,7 @@ What the pipeline concludes is printed as the API returns it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from typing import Any
@@ -27,6 +30,7 @@ from models.liveness.challenge import Challenge
 from tools.docgen import generate
 from tools.facedata import real_faces
 from tools.livegen import encode_mp4, session
+from tools.tampergen.exif import CameraExif, build_exif, with_exif
 
 DEMO_SEED = 20_261_126
 
@@ -63,10 +67,54 @@ def _summary(body: dict[str, Any]) -> str:
             for d in docs
             if d.get("extractedData")
         ),
+        *(
+            f"  fraud risk   {risk['score']} ({risk['band']}, policy {risk['policyVersion']});"
+            f" contributing: {_contributing(risk)}"
+            for risk in [result.get("fraud", {}).get("risk")]
+            if risk
+        ),
         f"  timings      {json.dumps(body.get('metrics', {}).get('stages'))}"
         f"  total {body.get('metrics', {}).get('processingTimeMs')} ms",
     ]
     return "\n".join(lines)
+
+
+def _contributing(risk: dict[str, Any]) -> str:
+    hits = [c for c in risk["contributions"] if c["contribution"] > 0]
+    return ", ".join(f"{c['reasonCode']} +{c['contribution']}" for c in hits) or "none"
+
+
+def fraud_demo(client: httpx.Client, omang: bytes) -> None:
+    """The same Omang under another client account, then with an editor's EXIF."""
+    img = cv2.imdecode(np.frombuffer(omang, np.uint8), cv2.IMREAD_COLOR)
+    again = _jpeg(cv2.convertScaleAbs(img, alpha=0.92, beta=12))  # another capture of it
+    cam = CameraExif(
+        make="samsung",
+        model="SM-A155F",
+        software="Adobe Photoshop 25.1",
+        taken=dt.datetime.now() - dt.timedelta(days=2),
+    )
+    for n, (what, data, reference) in enumerate(
+        (
+            ("the same Omang, another client account", again, "demo-other-account"),
+            ("the Omang saved by Photoshop", with_exif(omang, build_exif(cam)), "demo-clean"),
+        ),
+        5,
+    ):
+        resp = client.post(
+            "/api/v1/kyc/verify/identity",
+            files={"documents": ("omang.jpg", data, "image/jpeg")},
+            data={"reference": reference},
+            headers={"Prefer": "wait=20"},
+        )
+        resp.raise_for_status()
+        body = resp.json()
+        risk = body.get("result", {}).get("fraud", {}).get("risk", {})
+        print(
+            f"{n}. fraud: {what}: decision {body.get('decision')} reasons "
+            f"{body.get('result', {}).get('decisionReasons')} risk {risk.get('score')}"
+            f" ({risk.get('band')}): {_contributing(risk) if risk else '-'}"
+        )
 
 
 def run_demo(settings: Settings) -> None:
@@ -142,6 +190,7 @@ def run_demo(settings: Settings) -> None:
             f"4. a text file named .jpg: HTTP {resp.status_code} "
             f"{resp.headers.get('content-type')}: {resp.json()['code']}"
         )
+        fraud_demo(client, omang)
         face_demo(client)
         liveness_demo(client)
     print("demo passed")
@@ -156,7 +205,7 @@ def _jpeg(image: Any) -> bytes:
 def face_demo(client: httpx.Client) -> None:
     """Two real photographs of one person, then of two people (fetched from PyPI once)."""
     photos = {p.photo_id: p.image_bgr for p in real_faces()}
-    for n, (a, b) in enumerate((("obama-1", "obama-2"), ("obama-1", "biden-1")), 5):
+    for n, (a, b) in enumerate((("obama-1", "obama-2"), ("obama-1", "biden-1")), 7):
         resp = client.post(
             "/api/v1/kyc/face/compare",
             files={
@@ -180,7 +229,7 @@ def liveness_demo(client: httpx.Client) -> None:
     resp.raise_for_status()
     created = resp.json()
     steps = [s["step"] for s in created["challenge"]["steps"]]
-    print(f"7. POST /liveness/session: {created['sessionId']} challenge {steps}")
+    print(f"9. POST /liveness/session: {created['sessionId']} challenge {steps}")
     clip = session("genuine", 7, Challenge.from_dict(created["challenge"]))
     resp = client.post(
         f"/api/v1/kyc/liveness/session/{created['sessionId']}/media",

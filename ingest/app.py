@@ -26,7 +26,7 @@ from ingest.batches import BatchService, relay_submissions
 from ingest.errors import EXCEPTION_HANDLERS
 from ingest.liveness import LivenessService
 from ingest.load import LoadMonitor
-from ingest.routes import batches, face, health, liveness, verifications, verify, webhooks
+from ingest.routes import batches, face, health, liveness, risk, verifications, verify, webhooks
 from ingest.service import VerificationService
 from ingest.ws import StatusFeed, ws
 
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *webhooks.ROUTES,
             *batches.ROUTES,
             *liveness.ROUTES,
+            *risk.ROUTES,
             ws,
         ],
         lifespan=[lifespan],

@@ -18,9 +18,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from core.db.liveness import LivenessRepository
 from core.db.verifications import FileRecord, NewVerification, VerificationRepository
 from core.domain import Category, new_id
-from core.errors import Conflict, InvalidDocument, InvalidRequest, NotFound, ServiceUnavailable
+from core.errors import (
+    Conflict,
+    Gone,
+    InvalidDocument,
+    InvalidRequest,
+    NotFound,
+    ServiceUnavailable,
+)
 from core.events import avro
 from core.events.bus import CompletionWaiter, EventPublisher
 from core.events.topics import Topics
@@ -93,11 +101,12 @@ def submitted_event(v: NewVerification, traceparent: str, priority: str) -> tupl
             "event_id": event_id,
             "verification_id": v.id,
             "organisation_id": v.organisation_id,
-            "schema_version": 3,
+            "schema_version": 4,
             "occurred_at": int(time.time() * 1000),
             "traceparent": traceparent,
             "batch_id": v.batch_id,
             "declared_document_type": v.declared_document_type,
+            "liveness_session_id": v.liveness_session_id,
             "requested_type": v.requested_type,
             "verification_type": v.verification_type,
             "reference": v.reference,
@@ -194,12 +203,43 @@ class VerificationService:
         declared = form.fields.get("documentType")
         if declared is not None:
             declared = _declared_type(category, declared)
+        liveness = form.fields.get("livenessSessionId")
+        if liveness is not None:
+            if category not in (Category.IDENTITY, Category.AUTO):
+                raise InvalidRequest(
+                    "a liveness session is only linked to identity verification",
+                    field="livenessSessionId",
+                )
+            if not liveness.startswith("lvs_") or len(liveness) > 64:
+                raise InvalidRequest(
+                    "livenessSessionId is not a session id", field="livenessSessionId"
+                )
         return {
             "reference": reference,
             "metadata": metadata,
             "webhook_url": webhook,
             "declared_document_type": declared,
+            "liveness_session_id": liveness,
         }
+
+    async def check_liveness_session(self, session_id: str, organisation_id: str) -> None:
+        """The linked session must be this organisation's and finished.
+
+        Raises:
+            InvalidRequest: no such session for this organisation (400).
+            Conflict: the session is not finished yet (409): link it once its result is in.
+            Gone: it expired without an upload (410).
+        """
+        row = await LivenessRepository(self.repo.pool).get(session_id, organisation_id)
+        if row is None:
+            raise InvalidRequest("no such liveness session", field="livenessSessionId")
+        if row["status"] == "EXPIRED":
+            raise Gone("the liveness session expired without an upload", code="SESSION_EXPIRED")
+        if row["status"] not in ("SUCCEEDED", "FAILED"):
+            raise Conflict(
+                f"the liveness session is {row['status']}: link it once it has finished",
+                code="LIVENESS_NOT_FINISHED",
+            )
 
     def check_webhook_url(self, url: str) -> None:
         """Raises InvalidRequest (WEBHOOK_URL_NOT_ALLOWED) for an unsafe destination."""
@@ -256,6 +296,8 @@ class VerificationService:
         """
         started = received_at if received_at is not None else time.monotonic()
         fields = self._validate_fields(category, form)
+        if fields["liveness_session_id"] is not None:
+            await self.check_liveness_session(fields["liveness_session_id"], organisation_id)
         files = [f for f in form.files if f.field in ("documents", "image")] + [
             f for f in form.files if f.field == "selfie"
         ]
@@ -293,6 +335,7 @@ class VerificationService:
             webhook_url=fields["webhook_url"],
             files=records,
             declared_document_type=fields["declared_document_type"],
+            liveness_session_id=fields["liveness_session_id"],
         )
         try:
             existing = await self.repo.create(

@@ -33,6 +33,7 @@ from streams.stages.classify import ClassifyStage
 from streams.stages.decision import DecisionStage
 from streams.stages.extract import ExtractStage
 from streams.stages.face import FaceStage
+from streams.stages.fraud import FraudStage
 from streams.stages.intake import IntakeStage
 from streams.stages.ocr import OcrStage
 from streams.stages.quality import QualityStage
@@ -54,6 +55,7 @@ STAGES: tuple[Stage, ...] = (
     ClassifyStage(),
     ExtractStage(),
     FaceStage(),
+    FraudStage(),
     DecisionStage(),
 )
 # I/O-bound stages overlap several verifications; the decision stays serial per
@@ -66,6 +68,7 @@ CONCURRENCY = {
     "classify": 4,
     "extract": 2,
     "face": 2,
+    "fraud": 2,
     "decision": 2,
 }
 

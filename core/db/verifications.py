@@ -49,6 +49,8 @@ class NewVerification:
     batch_id: str | None = None
     # Declared by the client (form field ``documentType``): classification is skipped.
     declared_document_type: str | None = None
+    # A finished liveness session linked by the client (form field ``livenessSessionId``).
+    liveness_session_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ PIPELINE_STAGES: tuple[str, ...] = (
     "classify",
     "extract",
     "face",
+    "fraud",
     "decision",
 )
 LANES: tuple[str, ...] = ("interactive", "batch")

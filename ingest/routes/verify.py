@@ -45,7 +45,10 @@ async def _drain(stream: AsyncIterator[bytes]) -> None:
     summary="Submit documents for verification",
     description=(
         "multipart/form-data: `documents` (1 to 10 files: JPEG, PNG, WebP, TIFF or PDF), "
-        "optional `selfie` (identity), `reference`, `metadata` (JSON object), `webhookUrl`. "
+        "optional `selfie` (identity), `livenessSessionId` (identity: a finished liveness "
+        "session whose live face is compared with the document and whose outcome is a check), "
+        "`reference`, `metadata` (JSON object; `deviceId` and `ipAddress` feed velocity "
+        "checks), `webhookUrl`. "
         "Synchronous by default: answers 200 with the finished verification, or 202 when the "
         "deadline (Prefer: wait=N, at most 30 s) passes first. Prefer: respond-async or a "
         "webhookUrl answers 202 at once. Idempotency-Key makes retries safe."

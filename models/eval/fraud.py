@@ -1,39 +1,54 @@
 """Evaluate the fraud signals on the generated tampering set, document reuse and face reuse.
 
-    python -m models.eval.fraud [--out DIR] [--per-kind N] [--genuine N]
+Every figure of the report comes from one command (about 12 minutes on 2 busy shared cores)::
 
-The set (``tools.tampergen.iter_set``, seeds from ``EVAL_SEED0``; the
-thresholds were set on other seeds): ``--per-kind`` uploads of every attack
-and ``--genuine`` untouched uploads across all capture conditions. Each
-upload goes through :func:`models.fraud.tamper.analyse_image` (with the
-document's portrait box when the geometry is unchanged) and
-:func:`models.fraud.forensics.image_metadata`, then the default
-:func:`models.fraud.score.score`.
+    python -m models.eval.fraud --out out/eval-fraud
 
-Reported (Markdown on stdout, ``results.json`` in ``--out``):
+which prints the report (Markdown) and writes ``report.md`` and ``results.json`` (every
+score of every upload) to ``--out``. Options: ``--per-kind N`` (default 20) uploads of
+every attack, ``--genuine N`` (default 6 x per-kind) untouched uploads,
+``--reuse-per-type``, ``--distractors``, ``--latency-docs N`` (default 20, 0: skip).
+Everything is deterministic in the seeds.
 
-- per attack: ROC AUC against the genuine uploads of the relevant signals
-  (their maximum, :data:`RELEVANT`) and of the combined risk score, and the
-  detection rate at the score that flags 1% of genuine uploads;
-- false-positive rate of every reason code on genuine uploads, overall and
-  on phone photos; the share of genuine uploads the policy sends to review
-  or declines;
-- document reuse: the same document re-captured (scan against phone, jpeg,
-  shadow, low light) vs other people's documents of the same type and
-  template, precision and recall of ``hashing.same_document``;
-- face reuse: real photos (``tools.facedata.real_faces``: 4 identities, 6
-  photos) stored with generated distractor vectors in ``search.FaceIndex``;
-  queries are re-captures of each photo (re-encoded, rescaled, darker,
-  blurred) and the other photos of the same person;
-- milliseconds per document of each signal on this CPU.
+Seeds: the set is ``tools.tampergen.iter_set`` from :data:`EVAL_SEED0` (5,000,000+), which
+was never used to develop or tune a signal; thresholds and constants in
+``models.fraud.tamper`` were set on the dev range 4,000,000+ (and the recapture evidence
+on 4,000,000-4,007,999 only). Each upload goes through
+:func:`models.fraud.tamper.analyse_image` (with the document's portrait box when the
+geometry is unchanged) and :func:`models.fraud.forensics.image_metadata`, then the
+default :func:`models.fraud.score.score`.
 
-Minutes: about 2-4 s per upload on 2 shared cores (generation dominates).
+Reported:
+
+- per attack: ROC AUC against the genuine uploads of the relevant signals (their
+  maximum, :data:`RELEVANT`) and of the combined risk score, and the detection rate at
+  the score that flags 1% of genuine uploads;
+- genuine uploads: false-positive rate of every reason code, overall, on phone photos
+  (condition ``phone``) and on every photo-like condition
+  (``tools.tampergen.PHOTO_CONDITIONS``); per capture condition the share with any
+  reason code and the share the policy does not approve;
+- document reuse: the same document re-captured (scan against phone, jpeg, shadow, low
+  light) vs other people's documents of the same type and template, precision and recall
+  of ``hashing.same_document``;
+- face reuse: real photos (``tools.facedata.real_faces``: 4 identities, 6 photos) stored
+  with generated distractor vectors in ``search.FaceIndex``; queries are re-captures of
+  each photo (re-encoded, rescaled, darker, blurred) and the other photos of the same
+  person;
+- latency: ``load_image`` + ``analyse_image`` + ``image_metadata`` + ``document_hash``
+  on ``--latency-docs`` genuine phone photos (seeds :data:`LATENCY_SEED0`), OpenCV on one
+  thread, p50/p95 of wall and CPU time, with and without the experimental signals; the
+  machine's load average is printed with it (wall time on a shared machine is noisy).
+
+Caveats: generated documents, generated attacks. Genuine documents here are rendered,
+not printed, so a genuine laser-printed bill photographed closely (whose own halftone
+the print-recapture evidence can see) is not represented.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -49,9 +64,10 @@ from models.fraud.score import RiskPolicy, score
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 from models.fraud.signal import Signal
 from tools.docgen import generate
-from tools.tampergen import KINDS, PHOTO_CONDITIONS, SUBMITTED_AT, iter_set
+from tools.tampergen import KINDS, PHOTO_CONDITIONS, SUBMITTED_AT, genuine, iter_set
 
 EVAL_SEED0 = 5_000_000
+LATENCY_SEED0 = EVAL_SEED0 + 9000
 GEOMETRY_KEPT = frozenset(KINDS) - {"screen_recapture", "print_recapture"}
 RELEVANT: dict[str, tuple[str, ...]] = {
     "retype": ("double_compression", "error_level", "noise_inconsistency", "font_inconsistency"),
@@ -167,16 +183,20 @@ def tampering(per_kind: int, genuine: int) -> dict[str, Any]:
         }
     codes = sorted({c for r in rows for c in r["triggered"]})
     phone = [r for r in gen if r["condition"] == "phone"]
+    photos = [r for r in gen if r["condition"] in PHOTO_CONDITIONS]
+
+    def share(code: str, group: list[dict[str, Any]]) -> float | None:
+        return float(np.mean([code in r["triggered"] for r in group])) if group else None
+
     fp = {
-        c: {
-            "all": float(np.mean([c in r["triggered"] for r in gen])) if gen else None,
-            "phone": float(np.mean([c in r["triggered"] for r in phone])) if phone else None,
-        }
+        c: {"all": share(c, gen), "phone": share(c, phone), "photo": share(c, photos)}
         for c in codes
     }
     by_cond: dict[str, list[bool]] = defaultdict(list)
+    any_code: dict[str, list[bool]] = defaultdict(list)
     for r in gen:
         by_cond[r["condition"]].append(r["decision"] != "approve")
+        any_code[r["condition"]].append(bool(r["triggered"]))
     timing = defaultdict(list)
     for r in rows:
         for k, v in r["times"].items():
@@ -186,7 +206,14 @@ def tampering(per_kind: int, genuine: int) -> dict[str, Any]:
         "genuine": {
             "n": len(gen),
             "phone": len(phone),
+            "photo": len(photos),
             "falsePositiveByReason": fp,
+            "anyReasonByCondition": {
+                c: {"n": len(v), "share": float(np.mean(v))} for c, v in sorted(any_code.items())
+            },
+            "anyReasonPhoto": float(np.mean([bool(r["triggered"]) for r in photos]))
+            if photos
+            else None,
             "notApprovedByCondition": {c: float(np.mean(v)) for c, v in sorted(by_cond.items())},
             "notApproved": float(np.mean([r["decision"] != "approve" for r in gen])),
         },
@@ -292,7 +319,7 @@ def face_reuse(distractors: int) -> dict[str, Any]:
         for label, img in _variants(photos[k].image_bgr):
             queries.append((photos[k].identity, f"{photos[k].photo_id}/{label}", img))
     tp = fp = fn = 0
-    details = []
+    details: list[list[Any]] = []
     for identity, label, img in queries:
         e = embed(img)
         if e is None:
@@ -317,57 +344,89 @@ def face_reuse(distractors: int) -> dict[str, Any]:
     }
 
 
+def latency(n: int) -> dict[str, Any]:
+    """Per-document time of the fraud stage's pure work on genuine phone photos, one thread."""
+    real = [t for t in DocumentType if t is not DocumentType.UNKNOWN]
+    docs: list[tuple[bytes, tuple[int, int, int, int] | None, str]] = []
+    for i in range(n):
+        sample = generate(LATENCY_SEED0 + i, real[i % len(real)], i % 3, "phone")
+        upload = genuine(sample, np.random.default_rng([LATENCY_SEED0, i]))
+        pb = None
+        if sample.portrait_box is not None:
+            x0, y0, x1, y1 = sample.portrait_box
+            pb = (x0, y0, x1 - x0, y1 - y0)
+        docs.append((upload.image_bytes, pb, sample.doc_type.value))
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    out: dict[str, Any] = {"documents": n, "loadAverage": list(os.getloadavg())}
+    try:
+        for label, experimental in (("all", True), ("withoutExperimental", False)):
+            wall: list[float] = []
+            cpu: list[float] = []
+            for k, (data, pb, _) in enumerate([docs[0], *docs]):  # the first one warms up
+                t, c = time.perf_counter(), time.process_time()
+                img = tamper.load_image(data)
+                tamper.analyse_image(img, pb, experimental=experimental)
+                forensics.image_metadata(data, SUBMITTED_AT, True)
+                hashing.document_hash(img.bgr)
+                if k:
+                    wall.append((time.perf_counter() - t) * 1000)
+                    cpu.append((time.process_time() - c) * 1000)
+            out[label] = {
+                "wallMsP50": float(np.percentile(wall, 50)),
+                "wallMsP95": float(np.percentile(wall, 95)),
+                "cpuMsP50": float(np.percentile(cpu, 50)),
+                "cpuMsP95": float(np.percentile(cpu, 95)),
+            }
+    finally:
+        cv2.setNumThreads(threads)
+    sizes = sorted({tamper.load_image(d).bgr.shape[:2] for d, _, _ in docs})
+    out["sizes"] = [f"{w}x{h}" for h, w in sizes]
+    return out
+
+
 def _fmt(x: Any) -> str:
     return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.3f}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--per-kind", type=int, default=20)
-    ap.add_argument("--genuine", type=int, default=0, help="default: 3 x per-kind")
-    ap.add_argument("--reuse-per-type", type=int, default=4)
-    ap.add_argument("--distractors", type=int, default=10_000)
-    args = ap.parse_args(argv)
-    t0 = time.time()
-    res: dict[str, Any] = {
-        "tampering": tampering(args.per_kind, args.genuine or 3 * args.per_kind),
-        "documentReuse": document_reuse(args.reuse_per_type),
-        "faceReuse": face_reuse(args.distractors),
-    }
-    res["seconds"] = time.time() - t0
+def report(res: dict[str, Any], command: str) -> str:
+    """The Markdown report of :func:`main`'s results."""
+    lines: list[str] = []
+    put = lines.append
     tam = res["tampering"]
-    print("## Tampering (generated set; AUC vs genuine)\n")
-    print(
+    put("# Fraud signals: evaluation on held-out generated seeds\n")
+    put(f"Reproduce: `{command}` (seeds from {EVAL_SEED0:,}; every figure below).\n")
+    put("## Tampering (generated set; AUC vs genuine)\n")
+    put(
         "| attack | n | relevant signals | AUC signal | AUC risk | det@1%FPR signal | "
         "det@1%FPR risk | not approved |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    put("|---|---|---|---|---|---|---|---|")
     for kind, r in tam["perAttack"].items():
-        print(
+        put(
             f"| {kind} | {r['n']} | {', '.join(r['signals'])} | {_fmt(r['aucSignal'])} | "
             f"{_fmt(r['aucRisk'])} | {_fmt(r['detectionAt1pctFprSignal'])} | "
             f"{_fmt(r['detectionAt1pctFprRisk'])} | {_fmt(r['notApproved'])} |"
         )
     g = tam["genuine"]
-    print(
-        f"\n## Genuine uploads: {g['n']} ({g['phone']} phone); "
+    put(
+        f"\n## Genuine uploads: {g['n']} ({g['phone']} phone, {g['photo']} photo-like); "
         f"not approved {_fmt(g['notApproved'])}\n"
     )
-    print("| reason code | FP all | FP phone |\n|---|---|---|")
+    put("| reason code | FP all | FP phone | FP photo-like |\n|---|---|---|---|")
     for code, v in g["falsePositiveByReason"].items():
-        print(f"| {code} | {_fmt(v['all'])} | {_fmt(v['phone'])} |")
-    print(
-        "\nnot approved by condition: "
-        + ", ".join(f"{c} {v:.2f}" for c, v in g["notApprovedByCondition"].items())
-    )
-    print("\n## ms per document (median)\n")
-    print(
+        put(f"| {code} | {_fmt(v['all'])} | {_fmt(v['phone'])} | {_fmt(v['photo'])} |")
+    put(f"\nany reason code on photo-like genuine uploads: {_fmt(g['anyReasonPhoto'])}\n")
+    put("| condition | n | any reason code | not approved |\n|---|---|---|---|")
+    for c, v in g["anyReasonByCondition"].items():
+        put(f"| {c} | {v['n']} | {_fmt(v['share'])} | {_fmt(g['notApprovedByCondition'][c])} |")
+    put("\n## ms per document in the evaluation (median, machine shared)\n")
+    put(
         ", ".join(f"{k} {v:.0f}" for k, v in tam["msPerDocument"].items())
         + f"; total {tam['msPerDocumentTotalMedian']:.0f}"
     )
     d = res["documentReuse"]
-    print(
+    put(
         f"\n## Document reuse: {d['pairs']} pairs, recall {_fmt(d['recall'])}, precision "
         f"{_fmt(d['precision'])} (max same {_fmt(d['maxSameDistance'])}, min other "
         f"{_fmt(d['minOtherDistance'])}); hash {d['msHash']:.0f} ms, "
@@ -375,20 +434,63 @@ def main(argv: list[str] | None = None) -> int:
     )
     f = res["faceReuse"]
     if "skipped" in f:
-        print(f"\n## Face reuse: skipped ({f['skipped']})")
+        put(f"\n## Face reuse: skipped ({f['skipped']})")
     else:
-        print(
+        put(
             f"\n## Face reuse: {f['queries']} queries over {f['photos']} real photos "
             f"({f['identities']} identities) + {f['distractors']} generated vectors: recall "
             f"{_fmt(f['recall'])}, precision {_fmt(f['precision'])}"
         )
-    print(
-        f"\n{res['seconds']:.0f} s; reproduce: python -m models.eval.fraud --per-kind "
-        f"{args.per_kind} --genuine {args.genuine or 3 * args.per_kind}"
+    lat = res.get("latency")
+    if lat:
+        put(
+            f"\n## Latency: {lat['documents']} genuine phone photos ({', '.join(lat['sizes'])}), "
+            "load + analyse_image + image_metadata + document_hash, one thread; load average "
+            + ", ".join(f"{x:.1f}" for x in lat["loadAverage"])
+            + "\n"
+        )
+        put("| signals | wall p50 | wall p95 | CPU p50 | CPU p95 |\n|---|---|---|---|---|")
+        for label in ("all", "withoutExperimental"):
+            v = lat[label]
+            put(
+                f"| {label} | {v['wallMsP50']:.0f} ms | {v['wallMsP95']:.0f} ms | "
+                f"{v['cpuMsP50']:.0f} ms | {v['cpuMsP95']:.0f} ms |"
+            )
+    put(f"\n{res['seconds']:.0f} s in all.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--per-kind", type=int, default=20)
+    ap.add_argument("--genuine", type=int, default=0, help="default: 6 x per-kind")
+    ap.add_argument("--reuse-per-type", type=int, default=5)
+    ap.add_argument("--distractors", type=int, default=10_000)
+    ap.add_argument("--latency-docs", type=int, default=20)
+    args = ap.parse_args(argv)
+    n_genuine = args.genuine or 6 * args.per_kind
+    command = (
+        f"python -m models.eval.fraud --per-kind {args.per_kind} --genuine {n_genuine} "
+        f"--reuse-per-type {args.reuse_per_type} --distractors {args.distractors} "
+        f"--latency-docs {args.latency_docs}" + (f" --out {args.out}" if args.out else "")
     )
+    t0 = time.time()
+    res: dict[str, Any] = {
+        "command": command,
+        "tampering": tampering(args.per_kind, n_genuine),
+        "documentReuse": document_reuse(args.reuse_per_type),
+        "faceReuse": face_reuse(args.distractors),
+    }
+    if args.latency_docs > 0:
+        res["latency"] = latency(args.latency_docs)
+    res["seconds"] = time.time() - t0
+    text = report(res, command)
+    print(text)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "results.json").write_text(json.dumps(res, indent=1, default=str))
+        (args.out / "report.md").write_text(text)
     return 0
 
 

@@ -472,7 +472,9 @@ class PdfFacts:
     fonts_by_revision: list[list[str]]
 
     def to_dict(self) -> dict[str, Any]:
-        iso = lambda d: d.isoformat() if d else None  # noqa: E731
+        def iso(d: dt.datetime | None) -> str | None:
+            return d.isoformat() if d else None
+
         return {
             "revisions": self.revisions,
             "linearized": self.linearized,

@@ -46,6 +46,7 @@ from models.ocr.geometry import find_page, rectify
 CANON = 768  # rectified page side (pixels) for normalisation
 CONTENT_SIDE = 320  # stored ink map side
 PAPER_KERNEL = 41  # px at CANON: wider than a stroke, narrower than a shadow's gradient
+PAPER_SCALE = 4  # the paper estimate is made at CANON / PAPER_SCALE
 WINDOW = (32, 16)  # (w, h) px at CONTENT_SIDE: a word
 SEARCH_SHIFT = 4  # px at CONTENT_SIDE a window may move between captures
 WINDOW_MIN_INK = 0.04  # mean darkness of a window worth comparing
@@ -53,6 +54,7 @@ WINDOW_MIN_STD = 0.05
 WINDOW_MATCH = 0.6  # normalised cross-correlation of a found window
 BORDER_MARGIN = 0.04  # page edges: rectification leaves a sliver of table there
 SAME_DOCUMENT_DISTANCE = 0.015
+MIN_INKED_WINDOWS = 12
 SAME_LAYOUT_BITS = 20
 REUSE_THRESHOLD = 0.5
 
@@ -83,8 +85,9 @@ class DocumentHash:
 def _page(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """The page, rectified when a page outline is found, as a CANON x CANON grey image."""
     quad = find_page(bgr)
-    page = rectify(bgr, quad) if quad is not None else bgr
-    grey = cv2.cvtColor(np.asarray(page, np.uint8), cv2.COLOR_BGR2GRAY)
+    grey = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
+    if quad is not None:  # grey first: a third of the warping
+        grey = np.asarray(rectify(grey, quad), np.uint8)
     return np.asarray(cv2.resize(grey, (CANON, CANON), interpolation=cv2.INTER_AREA), np.float32)
 
 
@@ -95,9 +98,15 @@ def _phash(grey: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
 
 
 def _ink(grey: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
-    # paper brightness: a closing (max filter) removes the ink, a blur smooths it
-    paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, np.ones((PAPER_KERNEL, PAPER_KERNEL)))
-    paper = cv2.GaussianBlur(paper, (0, 0), PAPER_KERNEL / 3)
+    # paper brightness: a closing (max filter) removes the ink, a blur smooths it; both at a
+    # quarter of the resolution (the paper varies slowly), then brought back to full size
+    f = PAPER_SCALE
+    side = grey.shape[0]
+    small = cv2.resize(grey, (side // f, side // f), interpolation=cv2.INTER_AREA)
+    k = PAPER_KERNEL // f | 1
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    paper = cv2.GaussianBlur(paper, (0, 0), PAPER_KERNEL / 3 / f)
+    paper = cv2.resize(paper, (side, side), interpolation=cv2.INTER_LINEAR)
     dark = np.clip(1.0 - grey / np.maximum(paper, 1.0), 0.0, 1.0)
     small = cv2.resize(dark, (CONTENT_SIDE, CONTENT_SIDE), interpolation=cv2.INTER_AREA)
     return np.asarray(np.rint(small * 255.0), np.uint8)
@@ -116,7 +125,7 @@ def layout_distance(a: DocumentHash, b: DocumentHash) -> int:
     return int(np.unpackbits(a.layout ^ b.layout).sum())
 
 
-def _unmatched_share(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float:
+def _unmatched_share(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float | None:
     ww, wh = WINDOW
     side = a.shape[0]
     bad = total = 0
@@ -131,18 +140,23 @@ def _unmatched_share(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> 
             found = float(cv2.matchTemplate(b[y0:y1, x0:x1], t, cv2.TM_CCOEFF_NORMED).max())
             total += 1
             bad += found < WINDOW_MATCH
-    return bad / total if total else 0.0
+    # A page with (almost) no inked windows, a dark or washed-out capture, says
+    # nothing about the other page: no evidence, not a match.
+    return bad / total if total >= MIN_INKED_WINDOWS else None
 
 
 def hash_distance(a: DocumentHash, b: DocumentHash) -> float:
     """Share of inked windows of one page not found in the other, in [0, 1].
 
     Symmetric: the smaller of the two directions (a blurred capture's soft
-    windows may miss in a sharp one, never the reverse); about 50 ms on one core.
+    windows may miss in a sharp one, never the reverse); a direction whose page
+    has fewer than :data:`MIN_INKED_WINDOWS` inked windows is no evidence, and
+    two such pages are 1.0 apart. About 50 ms on one core.
     """
     fa = a.ink.astype(np.float32) / 255.0
     fb = b.ink.astype(np.float32) / 255.0
-    return min(_unmatched_share(fa, fb), _unmatched_share(fb, fa))
+    shares = [v for v in (_unmatched_share(fa, fb), _unmatched_share(fb, fa)) if v is not None]
+    return min(shares) if shares else 1.0
 
 
 def same_document(a: DocumentHash, b: DocumentHash) -> bool:

@@ -32,12 +32,13 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "error_level": 25.0,
     "double_compression": 45.0,
     "noise_inconsistency": 35.0,
-    "copy_move": 0.0,  # experimental: fires on repeated print (see models.fraud.tamper)
-    "splice": 0.0,  # experimental
-    "font_inconsistency": 0.0,  # experimental
+    # experimental (models.fraud.tamper.EXPERIMENTAL): reported, not yet reliable
+    "copy_move": 0.0,
+    "splice": 0.0,
+    "font_inconsistency": 0.0,
     "portrait_substitution": 45.0,
     "screen_recapture": 60.0,
-    "print_recapture": 0.0,  # experimental
+    "print_recapture": 40.0,  # review, not decline: a genuine laser print can show halftone
     # file metadata
     "exif_software": 75.0,
     "exif_dates": 75.0,
@@ -51,6 +52,17 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     # repeat fraud
     "document_reuse": 80.0,
     "face_reuse": 80.0,
+    "id_number_reuse": 80.0,
+    # velocity (client-given keys; windows in BOTSKYC_FRAUD_VELOCITY_*)
+    "velocity_reference": 35.0,
+    "velocity_document": 35.0,
+    "velocity_device": 25.0,
+    "velocity_ip": 15.0,
+    # consistency of what the extraction stage read (OCR misreads fail these too: moderate)
+    "mrz_viz_mismatch": 35.0,
+    "barcode_viz_mismatch": 35.0,
+    "arithmetic_mismatch": 25.0,
+    "cross_document_mismatch": 25.0,
 }
 
 

@@ -40,10 +40,15 @@ from models.fraud.signal import ReasonCode, Signal, squash
 
 SAME_PERSON_DISTANCE = 0.6  # dlib face embeddings, Euclidean
 FACE_REUSE_THRESHOLD = 0.5
-# HNSW parameters: connectivity (graph degree) and beam widths; measured in the benchmark.
+# HNSW parameters: connectivity (graph degree) and beam widths. Measured at 1M random
+# unit vectors (the hardest case: no clusters) on a 16-core machine, queries being
+# stored vectors plus noise (docs/device/face-search-1m-sweep-2026-11-26.txt):
+# search beam 96 found the true nearest 47% of the time, 256: 79%, 512: 93%,
+# 1024: 98.3% at 7 ms p50. A wider graph (32/128) reaches 99.3% at beam 256 but
+# builds 3.5x slower, and a worker rebuilds the index from PostgreSQL at start.
 CONNECTIVITY = 16
 EXPANSION_ADD = 64
-EXPANSION_SEARCH = 96
+EXPANSION_SEARCH = 1024
 # Below this size a search is exact (brute force, still sub-millisecond): HNSW can
 # miss a vector far from all others (one enrolled face among unrelated ones).
 EXACT_BELOW = 20_000

@@ -3,14 +3,23 @@
 Pure core: :func:`decide` (no I/O). Adapter: :class:`DecisionStage` writes the
 final state and the public event in one transaction (outbox), then publishes.
 
-What this stage can honestly conclude today: a verification whose documents
-could not be read fails; one whose every document page is unusable is
-DECLINED for quality (a page flagged by the image measurements that OCR
-nevertheless read confidently is usable: reading it is what quality is
-for); one where no page is a document the route accepts is DECLINED as a
-type mismatch; anything else goes to REVIEW, because the identity checks
-(extraction, face, fraud) are not part of the pipeline yet. It never
-approves.
+The rules, in order:
+
+1. no document could be decoded: FAILED;
+2. every document page unusable: DECLINED for quality (a page flagged by
+   the image measurements that OCR nevertheless read confidently is usable:
+   reading it is what quality is for);
+3. no page is a document the route accepts: DECLINED as a type mismatch;
+4. the selfie, or the live face of a linked liveness session, is not the
+   document's holder: DECLINED (``FACE_MISMATCH``, ``LIVENESS_FACE_MISMATCH``);
+5. the risk score is in the decline band of the organisation's policy:
+   DECLINED with the fraud reason codes;
+6. a failed check that no reviewer can make pass (``DOCUMENT_EXPIRED``):
+   DECLINED;
+7. any other failed check, a risk score in the review band, or an automated
+   check that did not run (``AUTOMATED_CHECKS_INCOMPLETE``, with
+   ``checksIncomplete`` naming it): REVIEW;
+8. otherwise APPROVED: every check passed and the risk is low.
 """
 
 from __future__ import annotations
@@ -155,6 +164,9 @@ def decide(event: dict[str, Any]) -> Verdict:
     if cross:
         result["crossDocumentChecks"] = cross
     face_check = _face_check(face)
+    liveness_check = _liveness_check(face)
+    if liveness_check is not None:
+        result["liveness"] = liveness_check
     if face is not None:
         result["face"] = face
     if face_check is not None:
@@ -188,7 +200,14 @@ def decide(event: dict[str, Any]) -> Verdict:
     reasons = []
     if classes and matching_pages == 0:
         reasons.append("DOCUMENT_TYPE_UNKNOWN")
-    # Failed validations are listed for the reviewer (risk scoring weighs them later).
+    fraud: dict[str, Any] | None = json.loads((event.get("fraud") or {}).get("result_json", "null"))
+    risk: dict[str, Any] | None = None
+    if fraud is not None:
+        risk = fraud["risk"]
+        result["fraud"] = fraud
+        result["riskScore"] = risk["score"]
+        result["riskBand"] = risk["band"]
+    # Failed validations are listed for the reviewer.
     for doc in documents:
         for c in doc["checks"]:
             if c["status"] == "fail" and c["name"] not in ("IMAGE_QUALITY", "DOCUMENT_TYPE"):
@@ -198,13 +217,61 @@ def decide(event: dict[str, Any]) -> Verdict:
             reasons += [r for r in c["reasons"] if r not in reasons]
     if face_check is not None and face_check["status"] == "fail":
         reasons += [r for r in face_check["reasons"] if r not in reasons]
-        if face_check.get("match") is False:
-            # A selfie that is not the document's holder: no other finding can save it.
+    if liveness_check is not None and liveness_check["status"] == "fail":
+        reasons += [r for r in liveness_check["reasons"] if r not in reasons]
+    if (face_check or {}).get("match") is False or (liveness_check or {}).get("match") is False:
+        # A selfie or a live person that is not the document's holder: no other
+        # finding can save it.
+        result["decisionReasons"] = reasons
+        return Verdict(Status.COMPLETED, Decision.DECLINED, result, None, reasons)
+    if risk is not None:
+        # The fraud findings lead: they are why a reviewer looks first.
+        reasons = [r for r in _risk_reasons(risk) if r not in reasons] + reasons
+        if risk["decision"] == "decline":
             result["decisionReasons"] = reasons
             return Verdict(Status.COMPLETED, Decision.DECLINED, result, None, reasons)
-    reasons.append("AUTOMATED_CHECKS_INCOMPLETE")
+    if any(r in HARD_DECLINE_REASONS for r in reasons):
+        result["decisionReasons"] = reasons
+        return Verdict(Status.COMPLETED, Decision.DECLINED, result, None, reasons)
+    missing = _incomplete(risk, matching_pages, detected, extractions)
+    if missing:
+        reasons.append("AUTOMATED_CHECKS_INCOMPLETE")
+        result["checksIncomplete"] = missing
+    elif risk is not None and risk["decision"] == "review" and not reasons:
+        reasons.append("FRAUD_RISK_REVIEW")
     result["decisionReasons"] = reasons
-    return Verdict(Status.COMPLETED, Decision.REVIEW, result, None, reasons)
+    decision = Decision.REVIEW if reasons else Decision.APPROVED
+    return Verdict(Status.COMPLETED, decision, result, None, reasons)
+
+
+def _risk_reasons(risk: dict[str, Any]) -> list[str]:
+    """Reason codes of the signals that added to the score, strongest first (a triggered
+    signal the policy weighs at 0, an experimental one, informs but decides nothing)."""
+    hits = [c for c in risk["contributions"] if c["triggered"] and c["contribution"] > 0]
+    hits.sort(key=lambda c: -c["contribution"])
+    return list(dict.fromkeys(c["reasonCode"] for c in hits))
+
+
+# A failed check with one of these declines outright: no reviewer can make it pass.
+HARD_DECLINE_REASONS = frozenset({"DOCUMENT_EXPIRED"})
+
+
+def _incomplete(
+    risk: dict[str, Any] | None,
+    matching_pages: int,
+    detected: list[dict[str, Any]],
+    extractions: dict[tuple[int, int], dict[str, Any]],
+) -> list[str]:
+    """What an approval would lack: a fraud score, a document of the requested kind, and
+    the extraction of each such page. Empty when every automated check ran."""
+    missing = []
+    if risk is None:
+        missing.append("FRAUD_SCORE")
+    if matching_pages == 0:
+        missing.append("MATCHING_DOCUMENT")
+    elif any((c["file_position"], c["page"]) not in extractions for c in detected):
+        missing.append("EXTRACTION")
+    return missing
 
 
 def _face_check(face: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -224,6 +291,32 @@ def _face_check(face: dict[str, Any] | None) -> dict[str, Any] | None:
         return check | {"status": "fail", "reasons": ["FACE_MISMATCH", *match["reasons"]]}
     # Not compared: no face, a face too small, no portrait on the document.
     return check | {"status": "fail", "reasons": ["FACE_NOT_COMPARED", *match["reasons"]]}
+
+
+def _liveness_check(face: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The LIVENESS check of a linked session: live, and the live face is the holder's
+    (None: no session linked)."""
+    session = (face or {}).get("liveness")
+    if session is None:
+        return None
+    match = (face or {}).get("livenessMatch") or {}
+    check: dict[str, Any] = {
+        "name": "LIVENESS",
+        "sessionId": session["sessionId"],
+        "sessionStatus": session["status"],
+        "isLive": session["isLive"],
+        "confidence": session.get("confidence"),
+        "similarity": match.get("similarity"),
+        "match": match.get("match"),
+    }
+    reasons = []
+    if not session["isLive"]:
+        reasons += ["LIVENESS_FAILED", *session.get("reasons", [])]
+    if match.get("match") is False:
+        reasons.append("LIVENESS_FACE_MISMATCH")
+    elif match.get("match") is None:
+        reasons += ["LIVENESS_FACE_NOT_COMPARED", *match.get("reasons", [])]
+    return check | {"status": "fail" if reasons else "pass", "reasons": reasons}
 
 
 def _face_verdict(result: dict[str, Any], check: dict[str, Any] | None) -> Verdict:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from core.db.liveness import LivenessRepository
 from models.doctypes import DocumentType as D
 from models.face.compare import (
     MATCH_THRESHOLD,
@@ -48,6 +49,10 @@ PORTRAIT_TYPES = frozenset(
 # A document page may show a ghost image beside the portrait: a few faces.
 ANALYSIS_OPTIONS = json.dumps({"maxFaces": 3, "embed": True})
 FACE_ROLES = ("selfie", "reference")
+# The faces compared with the portraits: the selfie, and the live face of a linked
+# liveness session (its reference image; not a file of the verification).
+PROBE_ROLES = ("selfie", "liveness")
+LIVENESS_POSITION = -1
 COMPARISON_KEYS = ("similarity", "match", "distance", "threshold", "reasons")
 
 
@@ -96,20 +101,35 @@ def _where(page: dict[str, Any]) -> dict[str, Any]:
     return {"position": page["file_position"], "page": page["page"], "role": page["role"]}
 
 
+def face_embeddings(
+    pages: list[dict[str, Any]], analyses: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The embedding of each page's comparable face, for the fraud stage's repeat-fraud
+    search (internal: never part of the public result). Pure."""
+    out = []
+    for page, analysis in zip(pages, analyses, strict=True):
+        side = side_of(analysis, "B" if page["role"] in PROBE_ROLES else "A")
+        if side.embedding is not None:
+            out.append({**_where(page), "embedding": [round(float(v), 6) for v in side.embedding]})
+    return out
+
+
 def compare_pages(pages: list[dict[str, Any]], analyses: list[dict[str, Any]]) -> dict[str, Any]:
     """The face result of a verification: portraits found and comparisons made.
 
-    Each selfie is compared with every portrait (document pages and reference
-    photos); side A is the portrait, side B the selfie, so reason codes read
-    ``NO_FACE_A`` (portrait) and ``NO_FACE_B`` (selfie). ``faceMatch`` is the
-    best comparison (highest similarity), or the first one if none could be
-    scored. Pure.
+    Each selfie, and the live face of a linked liveness session (role
+    ``liveness``), is compared with every portrait (document pages and
+    reference photos); side A is the portrait, side B the selfie or live face,
+    so reason codes read ``NO_FACE_A`` (portrait) and ``NO_FACE_B``.
+    ``faceMatch`` is the best selfie comparison (highest similarity; the first
+    one if none could be scored), or the best live-face one when there is no
+    selfie; ``livenessMatch`` is the best live-face comparison. Pure.
     """
     portraits: list[dict[str, Any]] = []
     portrait_sides: list[tuple[dict[str, Any], FaceSide]] = []
     selfie_sides: list[tuple[dict[str, Any], FaceSide]] = []
     for page, analysis in zip(pages, analyses, strict=True):
-        if page["role"] == "selfie":
+        if page["role"] in PROBE_ROLES:
             selfie_sides.append((page, side_of(analysis, "B")))
             continue
         side = side_of(analysis, "A")
@@ -136,17 +156,35 @@ def compare_pages(pages: list[dict[str, Any]], analyses: list[dict[str, Any]]) -
                 }
             )
     out: dict[str, Any] = {"portraits": portraits, "comparisons": comparisons}
-    if comparisons:
-        scored = [c for c in comparisons if c["similarity"] is not None]
-        out["faceMatch"] = max(scored, key=lambda c: c["similarity"]) if scored else comparisons[0]
-    elif selfie_sides and not portrait_sides:
-        out["faceMatch"] = {
-            "similarity": None,
-            "match": None,
-            "threshold": MATCH_THRESHOLD,
-            "reasons": ["NO_PORTRAIT_DOCUMENT"],
-        }
+    for role, key in (("selfie", "faceMatch"), ("liveness", "livenessMatch")):
+        mine = [c for c in comparisons if c["selfie"]["role"] == role]
+        if mine:
+            scored = [c for c in mine if c["similarity"] is not None]
+            out[key] = max(scored, key=lambda c: c["similarity"]) if scored else mine[0]
+        elif any(p["role"] == role for p, _ in selfie_sides) and not portrait_sides:
+            out[key] = {
+                "similarity": None,
+                "match": None,
+                "threshold": MATCH_THRESHOLD,
+                "reasons": ["NO_PORTRAIT_DOCUMENT"],
+            }
+    if "faceMatch" not in out and "livenessMatch" in out:
+        out["faceMatch"] = out["livenessMatch"]
     return out
+
+
+def liveness_summary(session: dict[str, Any] | None, session_id: str) -> dict[str, Any]:
+    """What the decision needs of a linked liveness session (a row of ``liveness_sessions``)."""
+    if session is None:
+        return {"sessionId": session_id, "status": "NOT_FOUND", "isLive": False, "reasons": []}
+    result = session.get("result") or {}
+    return {
+        "sessionId": session_id,
+        "status": session["status"],
+        "isLive": bool(session.get("is_live")),
+        "confidence": session.get("confidence"),
+        "reasons": list(result.get("reasons", [])),
+    }
 
 
 class FaceStage:
@@ -157,6 +195,20 @@ class FaceStage:
 
     async def process(self, ctx: StageContext, event: dict[str, Any]) -> StageOutput:
         pages = pages_to_analyse(event)
+        session_id = json.loads(event["submission_json"]).get("liveness_session_id")
+        liveness = None
+        if session_id:
+            session = await LivenessRepository(ctx.repo.pool).get(session_id)
+            liveness = liveness_summary(session, session_id)
+            if session is not None and session.get("reference_image_key"):
+                pages.append(
+                    {
+                        "file_position": LIVENESS_POSITION,
+                        "page": 0,
+                        "role": "liveness",
+                        "object_key": session["reference_image_key"],
+                    }
+                )
         analyses: list[dict[str, Any]] = []
         model_ms: float | None = None
         if pages:
@@ -173,6 +225,8 @@ class FaceStage:
             analyses = [a[0] for a in answers]
             model_ms = 1000 * (time.monotonic() - started)
         result = compare_pages(pages, analyses)
+        if liveness is not None:
+            result["liveness"] = liveness
         match = result.get("faceMatch") or {}
         return StageOutput(
             result={
@@ -180,6 +234,13 @@ class FaceStage:
                 "comparisons": len(result["comparisons"]),
                 "similarity": match.get("similarity"),
             },
-            event_fields={"face": {"result_json": json.dumps(result, separators=(",", ":"))}},
+            event_fields={
+                "face": {
+                    "result_json": json.dumps(result, separators=(",", ":")),
+                    "embeddings_json": json.dumps(
+                        face_embeddings(pages, analyses), separators=(",", ":")
+                    ),
+                }
+            },
             model_ms=model_ms,
         )

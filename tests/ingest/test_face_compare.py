@@ -88,7 +88,7 @@ def test_identity_flow_compares_the_selfie_with_the_document_portrait(
     assert sample.portrait_box is not None
     collins = next(p for p in real_faces() if p.photo_id == "collins-1").image_bgr
     holder = encode_image(shrink(collins[0:300, 100:400], 600))
-    with harness.client() as c:
+    with harness.client(api_key=harness.new_organisation()) as c:
         for selfie, expected in ((holder, True), (photos["biden-1"], False)):
             resp = c.post(
                 "/api/v1/kyc/verify/identity",
@@ -111,7 +111,10 @@ def test_identity_flow_compares_the_selfie_with_the_document_portrait(
             # after intake's normalisation equal the generated page's here: a scan).
             assert doc["portrait"]["found"] and w > 0 and h > 0
             if expected:
-                assert check["status"] == "pass" and body["decision"] == "REVIEW"
+                # Approved, or reviewed for what other tests of the session left behind
+                # (the same card many times: velocity); never declined for the face.
+                assert check["status"] == "pass" and body["decision"] in ("APPROVED", "REVIEW")
+                assert not any("FACE" in r for r in body["result"]["decisionReasons"])
             else:
                 assert body["decision"] == "DECLINED"
                 assert "FACE_MISMATCH" in body["result"]["decisionReasons"]

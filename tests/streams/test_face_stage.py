@@ -73,3 +73,17 @@ def test_a_selfie_without_a_portrait_document_says_so(
     out = compare_pages([_page(0, "selfie")], [analyses["obama-1"]])
     assert out["comparisons"] == []
     assert out["faceMatch"]["reasons"] == ["NO_PORTRAIT_DOCUMENT"]
+
+
+def test_a_liveness_face_is_compared_apart_from_the_selfie(
+    analyses: dict[str, dict[str, Any]],
+) -> None:
+    same, other = ["obama-1", "obama-3"], "biden-1"
+    pages = [_page(0, "reference"), _page(1, "selfie"), _page(-1, "liveness")]
+    result = compare_pages(pages, [analyses[same[0]], analyses[same[1]], analyses[other]])
+    assert result["faceMatch"]["selfie"]["role"] == "selfie" and result["faceMatch"]["match"]
+    assert result["livenessMatch"]["selfie"]["role"] == "liveness"
+    assert result["livenessMatch"]["match"] is False
+    # With no selfie, the live face is the verification's face match.
+    alone = compare_pages([pages[0], pages[2]], [analyses[same[0]], analyses[same[1]]])
+    assert alone["faceMatch"] == alone["livenessMatch"] and alone["faceMatch"]["match"]

@@ -161,7 +161,8 @@ def test_backoff_doubles_and_is_capped() -> None:
 def test_stage_order() -> None:
     assert next_stage("intake") == "quality" and next_stage("quality") == "ocr"
     assert next_stage("ocr") == "classify" and next_stage("classify") == "extract"
-    assert next_stage("extract") == "face" and next_stage("face") == "decision"
+    assert next_stage("extract") == "face" and next_stage("face") == "fraud"
+    assert next_stage("fraud") == "decision"
     assert next_stage("decision") is None
 
 

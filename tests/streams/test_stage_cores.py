@@ -123,7 +123,7 @@ def _q(issues: list[str]) -> dict[str, object]:
     }
 
 
-def test_good_quality_goes_to_review_never_approval() -> None:
+def test_good_quality_without_a_fraud_score_goes_to_review() -> None:
     v = decide(_event([PAGE], [_q([])]))
     assert v.status is Status.COMPLETED and v.decision is Decision.REVIEW
     assert v.reasons == ["AUTOMATED_CHECKS_INCOMPLETE"]

@@ -177,7 +177,9 @@ def _decode(data: bytes) -> BGR:
 def _thumbnail(img: BGR) -> bytes:
     h, w = img.shape[:2]
     s = 160 / max(h, w)
-    small = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), cv2.INTER_AREA)
+    small = cv2.resize(
+        img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA
+    )
     return _jpeg(np.asarray(small, np.uint8), 75)
 
 
@@ -302,7 +304,7 @@ def _noise_sigma(img: BGR) -> float:
 
 
 def _usable_fields(sample: Sample, need_digits: int = 0) -> list[tuple[str, str, tuple[int, ...]]]:
-    out = []
+    out: list[tuple[str, str, tuple[int, ...]]] = []
     for f in sample.fields:
         x0, y0, x1, y1 = f.box
         digits = sum(c.isdigit() for c in f.value)
@@ -330,7 +332,7 @@ def _feather(h: int, w: int, px: float) -> npt.NDArray[np.float32]:
     mask = np.zeros((h + 2, w + 2), np.float32)
     mask[1:-1, 1:-1] = 1.0
     if px > 0:
-        mask = cv2.GaussianBlur(mask, (0, 0), px)
+        mask = np.asarray(cv2.GaussianBlur(mask, (0, 0), px), np.float32)
     return np.asarray(mask[1:-1, 1:-1], np.float32)
 
 
@@ -398,7 +400,7 @@ def copy_move(sample: Sample, rng: np.random.Generator) -> TamperedSample:
     cw = (x1 - x0) / len(value)
     runs = [i for i in range(len(value) - 1) if value[i].isdigit() and value[i + 1].isdigit()]
     i = runs[int(rng.integers(len(runs)))] if runs else 0
-    n = int(min(len(value) - i, rng.integers(2, 5)))
+    n = min(len(value) - i, int(rng.integers(2, 5)))
     pad = 3
     sx0, sy0, sx1, sy1 = _clip(
         round(x0 + i * cw) - pad, y0 - pad, round(x0 + (i + n) * cw) + pad, y1 + pad, img
@@ -526,7 +528,7 @@ def splice(sample: Sample, rng: np.random.Generator) -> TamperedSample:
 
 
 def _photograph(
-    flat: npt.NDArray[np.float32],
+    flat: npt.NDArray[np.floating[Any]],
     rng: np.random.Generator,
     long_side: int,
     scale_to: float,
@@ -545,10 +547,13 @@ def _photograph(
     pw, ph = w * s, h * s
     ox, oy = (cw - pw) / 2, (ch - ph) / 2
     dst = np.array([[ox, oy], [ox + pw, oy], [ox + pw, oy + ph], [ox, oy + ph]], np.float32)
-    dst += rng.uniform(-0.05, 0.05, (4, 2)).astype(np.float32) * np.float32([pw, ph])
+    dst += rng.uniform(-0.05, 0.05, (4, 2)).astype(np.float32) * np.array([pw, ph], np.float32)
     src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     m = cv2.getPerspectiveTransform(src, dst)
-    warped = cv2.warpPerspective(flat, m, (cw, ch), flags=cv2.INTER_AREA, borderValue=(0, 0, 0))
+    warped = np.asarray(
+        cv2.warpPerspective(flat, m, (cw, ch), flags=cv2.INTER_AREA, borderValue=(0, 0, 0)),
+        np.float32,
+    )
     mask = cv2.warpPerspective(np.ones((h, w), np.float32), m, (cw, ch), flags=cv2.INTER_LINEAR)
     bg_colour = np.array(rng.uniform(30, 120, 3), np.float32)
     yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
@@ -562,9 +567,9 @@ def _photograph(
     angle = rng.uniform(0, 2 * np.pi)
     light = 0.8 + 0.2 * (np.cos(angle) * xx / cw + np.sin(angle) * yy / ch + 1) / 2
     out = out * light[..., None]
-    out = cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.5, 1.0)))
+    out = np.asarray(cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.5, 1.0))))
     out = out + rng.normal(0, rng.uniform(1.5, 3.5), out.shape[:2])[..., None]
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(np.rint(out), 0, 255), np.uint8)
 
 
 def screen_recapture(sample: Sample, rng: np.random.Generator) -> TamperedSample:

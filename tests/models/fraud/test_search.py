@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex, HashIndex, face_reuse_signal
 
 
-def _unit(rng: np.random.Generator, n: int) -> np.ndarray:  # type: ignore[type-arg]
+def _unit(rng: np.random.Generator, n: int) -> npt.NDArray[np.float32]:
     v = rng.normal(size=(n, 128)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+    return np.asarray(v / np.linalg.norm(v, axis=1, keepdims=True), np.float32)
 
 
 def test_add_search_remove_rebuild() -> None:
@@ -31,9 +34,9 @@ def test_add_search_remove_rebuild() -> None:
     assert ix.remove(17) and not ix.remove(17)
     assert 17 not in ix and len(ix) == 1999
     with pytest.raises(ValueError):
-        ix.add(1, np.zeros(64))
+        ix.add(1, np.zeros(64, np.float32))
     with pytest.raises(ValueError):
-        ix.search(np.full(128, np.nan))
+        ix.search(np.full(128, np.nan, np.float32))
     assert FaceIndex().search(data[0]) == []
 
 
@@ -66,14 +69,15 @@ def test_real_face_is_found_again_after_recapture() -> None:
     from models.face.detect import FaceModels
 
     models = FaceModels.load()
-    img = cv2.cvtColor(np.asarray(data.astronaut(), np.uint8), cv2.COLOR_RGB2BGR)
+    load: Callable[[], Any] = data.astronaut
+    img = np.asarray(cv2.cvtColor(np.asarray(load(), np.uint8), cv2.COLOR_RGB2BGR), np.uint8)
     face = models.detect(img)[0]
     enrolled = models.embed(img, face)
     rng = np.random.default_rng(2)
     ix = FaceIndex()
     ix.rebuild([(0, enrolled), *((i, v) for i, v in enumerate(_unit(rng, 5000), 1))])
     _ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 40])
-    again = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    again = np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR), np.uint8)
     q = models.embed(again, models.detect(again)[0])
     hits = ix.search(q, k=5)
     assert [k for k, _ in hits] == [0]

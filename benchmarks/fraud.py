@@ -1,0 +1,158 @@
+"""Fraud-stage latency: the forensics model through Triton, the in-worker parts, and the stage.
+
+    python -m benchmarks.fraud [--documents 12] [--verifications 8]
+
+1. ``document_forensics`` through Triton, one request after another, on
+   generated phone photos of Omang fronts and electricity bills (each request a
+   distinct document, so the response cache cannot answer), with the model's
+   own split (decode / signals / hash) from its answer.
+2. In process, what the stage does beside the model: EXIF forensics of the
+   upload, the reuse shortlist (brute force over 5,000 stored ink vectors) and
+   one full page comparison (``hash_distance``).
+3. The whole fraud stage as the pipeline measures it (``metrics.stages.fraud``
+   of finished verifications): identity verifications of distinct Omang phone
+   photos through the API, in a new organisation.
+
+Prints its figures and the command that reproduces them. Needs ``make up``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from collections.abc import Callable
+
+import cv2
+import httpx
+import numpy as np
+
+from benchmarks.common import machine, percentile
+from core.inference import TritonGateway
+from core.settings import get_settings
+from ingest.admin import provision
+from models.doctypes import DocumentType
+from models.fraud.forensics import image_metadata
+from models.fraud.hashing import document_hash, hash_distance
+from models.fraud.reuse import ink_vector, shortlist
+from tools.docgen import generate
+
+SEED = 8_800_000
+TYPES = (DocumentType.NATIONAL_ID_FRONT, DocumentType.ELECTRICITY_BILL)
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return bytes(buf.tobytes())
+
+
+def _row(name: str, ms: list[float]) -> None:
+    print(f"| {name} | {len(ms)} | {percentile(ms, 50):.1f} | {percentile(ms, 95):.1f} |")
+
+
+def _timed(fn: Callable[[], object], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append(1000 * (time.perf_counter() - t))
+    return out
+
+
+def _once(fn: Callable[[], object]) -> float:
+    return _timed(fn, 1)[0]
+
+
+def served(gw: TritonGateway, documents: int) -> list[bytes]:
+    uploads = [
+        _jpeg(generate(SEED + i, TYPES[i % len(TYPES)], 0, "phone").image) for i in range(documents)
+    ]
+    gw.document_forensics(uploads[0])  # warm-up: first call loads nothing new, but pays imports
+    wall: list[float] = []
+    split: dict[str, list[float]] = {"decode": [], "signals": [], "hash": []}
+    for data in uploads[1:]:
+        t = time.perf_counter()
+        answer = gw.document_forensics(data)
+        wall.append(1000 * (time.perf_counter() - t))
+        for k in split:
+            split[k].append(float(answer["timingsMs"][k]))
+    print("| document_forensics through Triton | n | p50 ms | p95 ms |\n|---|---:|---:|---:|")
+    _row("request, end to end", wall)
+    for k, v in split.items():
+        _row(f"  of which {k} (model's own timing)", v)
+    return uploads
+
+
+def in_process(uploads: list[bytes]) -> None:
+    now = dt.datetime.now()
+    print("\n| in the worker, per page | n | p50 ms | p95 ms |\n|---|---:|---:|---:|")
+    _row(
+        "EXIF forensics (image_metadata)",
+        [_once(lambda d=d: image_metadata(d, now)) for d in uploads],  # type: ignore[misc]
+    )
+    hashes = [
+        document_hash(np.asarray(cv2.imdecode(np.frombuffer(d, np.uint8), 1), np.uint8))
+        for d in uploads
+    ]
+    rng = np.random.default_rng(0)
+    stored = [v for v in rng.normal(size=(5000, 576)).astype(np.float32)]
+    query = ink_vector(hashes[0])
+    _row("reuse shortlist over 5,000 stored pages", _timed(lambda: shortlist(query, stored, 5), 20))
+    _row(
+        "one full page comparison (hash_distance)",
+        _timed(lambda: hash_distance(hashes[0], hashes[1]), 10),
+    )
+
+
+def stage(verifications: int) -> None:
+    settings = get_settings()
+    _, key = provision(settings, "fraud benchmark")
+    base = f"http://{settings.api.host}:{settings.api.port}"
+    durations: list[float] = []
+    inference: list[float] = []
+    with httpx.Client(base_url=base, timeout=90, headers={"Authorization": f"Bearer {key}"}) as c:
+        for i in range(verifications):
+            card = _jpeg(
+                generate(SEED + 1000 + i, DocumentType.NATIONAL_ID_FRONT, 0, "phone").image
+            )
+            resp = c.post(
+                "/api/v1/kyc/verify/identity",
+                files={"documents": ("card.jpg", card, "image/jpeg")},
+                data={"reference": f"bench-{i}"},
+                headers={"Prefer": "wait=30"},
+            )
+            body = resp.json()
+            deadline = time.monotonic() + 90
+            while body.get("status") not in ("completed", "failed") and time.monotonic() < deadline:
+                time.sleep(0.5)
+                body = c.get(f"/api/v1/kyc/verifications/{body['id']}").json()
+            fraud = body.get("metrics", {}).get("stages", {}).get("fraud")
+            if fraud:
+                durations.append(float(fraud["durationMs"]))
+                inference.append(float(fraud.get("inferenceMs", 0.0)))
+    print("\n| fraud stage in the pipeline (identity, 1 page) | n | p50 ms | p95 ms |")
+    print("|---|---:|---:|---:|")
+    _row("stage duration (metrics.stages.fraud.durationMs)", durations)
+    _row("  of which Triton document_forensics (inferenceMs)", inference)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, default=12)
+    parser.add_argument("--verifications", type=int, default=8)
+    args = parser.parse_args()
+    print(f"machine: {machine()}\n")
+    gw = TritonGateway(get_settings().triton)
+    uploads = served(gw, args.documents)
+    in_process(uploads)
+    if args.verifications:
+        stage(args.verifications)
+    print(
+        f"\nreproduce: python -m benchmarks.fraud --documents {args.documents} "
+        f"--verifications {args.verifications}"
+    )
+
+
+if __name__ == "__main__":
+    main()
