@@ -81,6 +81,8 @@ RULE_FACTOR = {
 CUE_WINDOW = 70
 ROLE_WINDOW = 80
 MAX_NAME_TOKENS = 5
+# Letters in one part of a name (between hyphens); longer is words glued together.
+MAX_NAME_WORD = 15
 MIN_NAME_TOKENS = 2
 # Tokens allowed between a name and its ID ("holder of Omang number").
 MAX_CUE_TOKENS = 8
@@ -196,7 +198,7 @@ def _letter_o(m: re.Match[str]) -> str:
 
 
 # A capitalised word with lower-case words glued on ("Developerwitheffectfrom").
-_GLUED_TAIL = re.compile(r"^([A-Z][A-Za-z]{2,}?)(?:with|based|since|inthe|from)[a-z]*$")
+_GLUED_TAIL = re.compile(r"^([A-Z][A-Za-z]{2,}?)(?:with|based|since|inthe|from|village)[a-z]*$")
 _TRAILING_THE = re.compile(r"\s+THE\s*$")
 _SENTENCE_END = re.compile(r"[.;!?]\s+(?=[A-Z(\d])")
 
@@ -223,7 +225,11 @@ _DATE_CUES: dict[str, tuple[str, ...]] = {
         r"\bUNTIL\s*$",
         r"\bTO\s*$",
     ),
-    "signed": (r"\b(?:SIGNED|DATED|EXECUTED)\b[^.]{0,40}\b(?:ON|THIS)\s*(?:DAY\s+OF\s+)?$",),
+    "signed": (
+        r"\b(?:SIGNED|DATED|EXECUTED)\b[^.]{0,40}\b(?:ON|THIS)\s*(?:DAY\s+OF\s+)?$",
+        # The signature block's "Place: Maun  Date: 9 March 2024".
+        r"\bP[LI]ACE\s*:[^:.]{1,40}\bDATE\s*:\s*$",
+    ),
     "sworn": (
         r"\b(?:SWORN|AFFIRMED|DECLARED|COMMISSIONED)\b[^.]{0,70}\b(?:ON|THIS)\s*(?:DAY\s+OF\s+)?$",
     ),
@@ -266,7 +272,9 @@ ORG_BEFORE = Cue.of(
     r"^\s*(?:\(\s*THE\s+EMPLOYER\s*\)|\(\s*REGISTRATION|,\s*REGISTRATION|IS\s+HEREBY\s+LICENSED|"
     r"HAS\s+BEEN\s+REGISTERED|IS\s+REGISTERED|IS\s+LICENSED)"
 )
-_PTY = re.compile(r"\(?\s*PTY\s*\)?\s*\.?\s*(?:LTD|LIMITED)\b\.?", re.IGNORECASE)
+# No word boundary after "Ltd": OCR glues the next word on ("Ltdaslodged"), and no
+# name goes on after it.
+_PTY = re.compile(r"\(?\s*PTY\s*\)?\s*\.?\s*(?:LTD|LIMITED)\.?", re.IGNORECASE)
 POSITION_CUE = Cue(
     re.compile(
         r"\b(?:AS|POSITION\s+OF|CAPACITY\s+OF|POST\s+OF|DESIGNATION\s+OF|TITLE\s+OF)\s+"
@@ -277,17 +285,28 @@ POSITION_CUE = Cue(
         r"(?:POSITIONOF|CAPACITYOF|POSTOF|DESIGNATIONOF|TITLEOF|APPOINTEDAS|EMPLOYEDAS)(?:THE)?$"
     ),
 )
-SIGNED_AT = Cue.of(r"\b(?:SIGNED|DATED|EXECUTED|GIVEN\s+UNDER\s+MY\s+HAND)\b[^.]{0,30}?\bAT\s+$")
+SIGNED_AT = Cue.of(
+    r"(?:\b(?:SIGNED|DATED|EXECUTED|GIVEN\s+UNDER\s+MY\s+HAND)\b[^.]{0,30}?\bAT|"
+    # The signature block's "Place: Maun  Date: ...".
+    r"(?:^|\n)\s*P[LI]ACE\s*:)\s*$"
+)
 # No word boundaries: OCR glues these long words to their neighbours ("isauthorisedto").
 AUTHORISED = re.compile(r"AUTHORI[SZ]ED|EMPOWERED|MANDATED")
 REGISTRATION_CODE = re.compile(
     r"REGISTRATION\s*(?:NUMBER|NO\.?)?\s*:?\s*([A-Z]{1,3}\s?\d[\d ]{5,}\d)"
 )
-# "Basimane ward"; OCR may drop the space ("Basimaneward").
-WARD = re.compile(r"\b([A-Z][A-Za-z'’-]+?)\s*[Ww][Aa][Rr][Dd]\b")
+# "Mokoro Hardware (Pty) Ltd (BW63768163444)": the company's number in brackets after it.
+BRACKETED_CODE = re.compile(r"(?:LTD|LIMITED)\.?\s*[(（]\s*([A-Z]{1,3}\s?\d[\d ]{5,}\d)\s*[)）]")
+# "Basimane ward"; OCR may drop the spaces ("Basimaneward", "Kgwatlhengwardof Tonota").
+WARD = re.compile(r"\b([A-Z][A-Za-z'’-]+?)\s*[Ww][Aa][Rr][Dd](?:\b|(?=(?:of|in)\b))")
 KGOTLA_HEADING = re.compile(r"^\s*(?:THE\s+)?([A-Z][A-Z'’ -]+?)\s+KGOTLA\s*$")
 # Words that end an upper-case run of a place or organisation ("SIGNED AT MAUN ON ...").
-RUN_STOP = _words("ON THIS THE AND OF AT IN TO BY FOR IS AS DAY THAT WITH FROM BASED SINCE DATED")
+RUN_STOP = _words(
+    "ON THIS THE AND OF AT IN TO BY FOR IS AS DAY THAT WITH FROM BASED SINCE DATED DATE"
+)
+# A document's title ("Business Identification Certificate") ends a name: no organisation
+# is called so, and a title runs on into the first sentence when it is as wide as it.
+TITLE_WORDS = _words("CERTIFICATE LICENCE LICENSE RESOLUTION AGREEMENT CONTRACT AFFIDAVIT EXTRACT")
 MONTH_WORDS = frozenset(n.MONTHS)
 
 
@@ -419,6 +438,9 @@ def is_name_word(tok: str) -> bool:
     """A capitalised word of two letters or more that is not a function, title or role word."""
     if not _NAME_WORD.match(tok) or len(tok) < 2:
         return False
+    if any(len(part) > MAX_NAME_WORD for part in re.split(r"[-'’]", tok)):
+        # Words OCR glued together ("Hospitalconfirmstheemploymentof").
+        return False
     upper = n.fold(tok)
     # "Landlordand": a role word with the next word glued on (OCR dropped the space).
     if any(upper.startswith(w) for w in _LONG_NOT_NAME if len(upper) > len(w)):
@@ -542,7 +564,10 @@ def _run_before(flow: Flow, pos: int) -> Found | None:
     for tok, a, b in reversed(toks):
         if words and not _only_gap(text, b, words[0][1]):
             break
-        if not (tok[:1].isupper() or tok == "&") or n.fold(tok) in RUN_STOP:
+        if not (tok[:1].isupper() or tok == "&") or n.fold(tok) in RUN_STOP | TITLE_WORDS:
+            break
+        if len(tok) > MAX_NAME_WORD and not tok.isupper():
+            # Words OCR glued together before the name ("Thislicenceauthorises").
             break
         words.insert(0, (tok, a, b))
     if not words:
@@ -652,7 +677,8 @@ def addresses(flow: Flow) -> list[Address]:
             parts: list[str] = []
             pos = m.end()
             for _ in range(MAX_ADDRESS_PARTS if kind == "plot" else 1):
-                sep = re.match(r"\s*,\s*" if kind == "plot" else r"\s*,?\s*", flow.text[pos:])
+                # On the folded text: OCR's full-width comma ("White City， Palapye").
+                sep = re.match(r"\s*,\s*" if kind == "plot" else r"\s*,?\s*", flow.upper[pos:])
                 if not sep:
                     break
                 run = _run_after(flow, pos + sep.end(), max_words=4)
@@ -873,7 +899,7 @@ def ward_and_village(flow: Flow) -> tuple[Found | None, Found | None]:
         if n.fold(m[1]) in NOT_NAME:
             continue
         ward = Found(m[1], m.start(1), m.end(1), "ward")
-        after = re.match(r"\s*(?:,|\bin\b|\bof\b)\s*", flow.text[m.end() :])
+        after = re.match(r"\s*(?:,|\bin\b|\bof\b|(?<=[Dd])(?:in|of)\b)\s*", flow.text[m.end() :])
         if after:
             run = _run_after(flow, m.end() + after.end(), max_words=3)
             if run:
@@ -892,8 +918,8 @@ def ward_and_village(flow: Flow) -> tuple[Found | None, Found | None]:
 
 
 def registration_number(flow: Flow) -> Found | None:
-    """The code after "registration (number|no.)"."""
-    m = REGISTRATION_CODE.search(flow.upper)
+    """The code after "registration (number|no.)", else in brackets after a company's name."""
+    m = REGISTRATION_CODE.search(flow.upper) or BRACKETED_CODE.search(flow.upper)
     if not m:
         return None
     return Found(flow.text[m.start(1) : m.end(1)], m.start(1), m.end(1), "registration")

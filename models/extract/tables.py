@@ -59,7 +59,8 @@ _NATIONALITY_WORDS = (
 NATIONALITIES = frozenset({*_NATIONALITY_WORDS.split(), "SOUTH AFRICAN", "SOUTH AFRICA"})
 
 DIRECTOR_HEADER = re.compile(r"NATIONALITY|CITIZENSHIP|APPOINT")
-SHAREHOLDER_HEADER = re.compile(r"\bSHARES\b|SHAREHOLDING|\bHOLDING\b")
+# No word boundary before SHARES: OCR glues "NO. OFSHARES".
+SHAREHOLDER_HEADER = re.compile(r"SHARES\b|SHAREHOLD|\bHOLDING\b")
 SECTION_HEADINGS = {
     "DIRECTORS": "director",
     "DIRECTOR": "director",
@@ -84,7 +85,7 @@ COLUMN_PATTERNS = (
     (re.compile(r"\b(?:CREDITS?|DEPOSITS?|CR|RECEIPTS?)\b"), "credit"),
     (re.compile(r"\bAMOUNT\b"), "amount"),
     (re.compile(r"\b(?:BALANCE|BAL)\b"), "balance"),
-    (re.compile(r"\bDATE\b"), "date"),
+    (re.compile(r"\b(?:DATE|POSTED|POSTING)\b"), "date"),
     (
         re.compile(r"\b(?:DESCRIPTION|DETAILS|NARRAT\w*|PARTICULARS|TRANSACTION|REFERENCE)\b"),
         "description",
