@@ -10,9 +10,9 @@ the workers of one Faust app share a consumer group, so an event reaches one
 of them, not all; the table reaches all.
 
 Row ids come from a sequence and concurrent transactions may commit out of
-id order, so every catch-up re-reads a window of :data:`GAP_WINDOW` ids below
-the highest seen and adds the ones it lacks: a face committed late is still
-found.
+id order, so every catch-up reads the ids (not the embeddings) of a window of
+:data:`GAP_WINDOW` ids below the highest seen and fetches the ones it lacks: a
+face committed late is still found.
 """
 
 from __future__ import annotations
@@ -53,13 +53,19 @@ class FaceIndexMirror:
             ):
                 return 0
             fresh: list[dict[str, Any]] = []
-            after = max(0, self.high_id - GAP_WINDOW)
-            while True:
-                rows = await self.repo.faces_after(after, SYNC_BATCH)
-                fresh += [r for r in rows if r["id"] not in self.org_of]
-                if len(rows) < SYNC_BATCH:
-                    break
-                after = int(rows[-1]["id"])
+            if not self.org_of:  # the start: every row, in batches
+                after = 0
+                while True:
+                    rows = await self.repo.faces_after(after, SYNC_BATCH)
+                    fresh += rows
+                    if len(rows) < SYNC_BATCH:
+                        break
+                    after = int(rows[-1]["id"])
+            else:  # ids of the window first, embeddings only of those missing
+                ids = await self.repo.face_ids_after(max(0, self.high_id - GAP_WINDOW))
+                missing = [i for i in ids if i not in self.org_of]
+                for k in range(0, len(missing), SYNC_BATCH):
+                    fresh += await self.repo.faces_by_id(missing[k : k + SYNC_BATCH])
             if fresh:
                 await asyncio.to_thread(self._add, fresh)
             self._synced_at = time.monotonic()

@@ -153,6 +153,14 @@ class FraudRepository:
             )
             return list(await cur.fetchall())
 
+    async def face_ids_after(self, after_id: int) -> list[int]:
+        """Ids of face rows with ``id > after_id`` (the index's cheap catch-up probe)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id FROM fraud_faces WHERE id > %s ORDER BY id", (after_id,)
+            )
+            return [int(r["id"]) for r in await cur.fetchall()]
+
     async def faces_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
         if not ids:
             return []
