@@ -77,6 +77,15 @@ class FaceIndex:
             expansion_search=self._expansion_search,
         )
 
+    def set_expansion_search(self, beam: int) -> None:
+        """Change the search beam of the live index (wider: better recall, slower)."""
+        if beam <= 0:
+            raise ValueError("beam must be positive")
+        with self._lock:
+            self._expansion_search = beam
+            # The stub calls it read-only; usearch's Index has a setter (2.26).
+            self._index.expansion_search = beam  # type: ignore[misc]
+
     def _vector(self, vector: Vector) -> npt.NDArray[np.float32]:
         arr = np.asarray(vector, dtype=np.float32).reshape(-1)
         if arr.shape[0] != self.dim:
