@@ -93,7 +93,9 @@ def test_worker_killed_mid_batch_loses_nothing_and_finishes_nothing_twice(
     )[0][0]
     assert done_at_kill < 200, "the batch finished before the kill; the test proved nothing"
     private.worker.start()
-    statuses = private.wait_finished(ids, timeout_s=240)
+    # A hang guard, not a speed test: 180 verifications through eight stages on two
+    # cores that other work may share (throughput is measured in benchmarks/).
+    statuses = private.wait_finished(ids, timeout_s=480)
     assert set(statuses.values()) == {"completed"}
     assert_each_finished_once(private, ids)
 
