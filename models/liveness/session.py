@@ -10,16 +10,18 @@ Split in two so that the costly part can run elsewhere (batched through Triton l
   in a row without a detection, also when the detector misses a turned face); embeddings
   only for ``EMBED_FRAMES`` frames spread over the clip (the reference frame among them)
   plus the frames either side of an abrupt change of face shape (a face swapped between two
-  frames);
+  frames), and one more to confirm a lone embedding that reads as another person;
 - :func:`decide` (pure): identity continuity, the challenge
   (:func:`models.liveness.challenge.evaluate_challenge`) and the PAD signals
   (:mod:`models.liveness.pad`) into a :class:`LivenessAssessment`.
 
 Reason codes: ``NO_FACE`` (more than ``MAX_NO_FACE_SHARE`` of the frames without a face, or
 none at all), ``MULTIPLE_FACES`` (another face in at least ``MIN_MULTI_FACE_FRAMES``
-frames), ``FACE_CHANGED`` (an embedded frame further than ``FACE_CHANGED_DISTANCE`` from the
-reference frame), ``CHALLENGE_FAILED`` plus each failed step's reason, and one code per
-failed PAD signal (``PAD_CODES``). The session is live only with no reason at all.
+frames), ``FACE_CHANGED`` (at least ``MIN_CHANGED_FRAMES`` embedded frames further than
+``FACE_CHANGED_DISTANCE`` from the reference frame: a lone far frame gets a second frame
+embedded to confirm it, see :func:`confirmation_frames`), ``CHALLENGE_FAILED`` plus each
+failed step's reason, and one code per failed PAD signal (``PAD_CODES``). The session is
+live only with no reason at all.
 
 ``confidence`` (0-100): from the signals' margins. Each signal's score s with threshold t
 maps to an attack-likeness p = s / (2t) below the threshold and 0.5 + (s - t) / (2(1 - t))
@@ -73,6 +75,12 @@ EMBED_MIN_EAR_SHARE = 0.85
 MAX_SHAPE_JUMP_EMBEDS = 1
 SHAPE_JUMP = 0.12  # aligned landmark change between usable neighbours, share of the IOD
 FACE_CHANGED_DISTANCE = ANCHOR_DISTANCE  # dlib: same person below 0.6
+# An identity change must show on this many embedded frames: one far embedding alone is
+# usually a poor landmark fit; a swapped face reads as another person on every frame.
+MIN_CHANGED_FRAMES = 2
+# Frames between a lone far frame and the one that confirms it: poor fits come in runs of
+# up to ~6 frames on tuning seeds; a swapped face covers ~20 frames or more.
+CONFIRM_MIN_GAP = 8
 MAX_NO_FACE_SHARE = 0.2
 MIN_MULTI_FACE_FRAMES = 2
 AUDIT_FRAMES = 5
@@ -245,45 +253,59 @@ def failed_fits(track: Sequence[Observation]) -> list[bool]:
     ]
 
 
-def embedding_frames(track: Sequence[Observation]) -> list[int]:
-    """Which frames to embed. Candidates are steady (no landmark glitch), eyes-open frames
-    within ``EMBED_MAX_YAW_DEG`` of the neutral yaw and not failed fits inside a turn (an
-    embedding of a strongly turned or blinking face, or of a failed landmark fit, drifts
-    towards "another person"). The clip is cut into ``EMBED_FRAMES``
-    stretches of time and the most frontal candidate of each is embedded (so every part of
-    the clip is checked, also one where a different, slightly turned face took over; the
-    reference frame stands for its own stretch), plus the nearest candidates either side of
-    the ``MAX_SHAPE_JUMP_EMBEDS`` most abrupt face-shape changes. Each embedding costs ~0.1 s
-    of CPU: the count is what the identity check costs."""
-    ok = steady(track)
+def _embedding_stretches(track: Sequence[Observation]) -> list[tuple[list[int], list[int]]]:
+    """The usable frames cut into ``EMBED_FRAMES`` stretches of time, each with its
+    candidates for an embedding: steady (no landmark glitch), eyes-open frames within
+    ``EMBED_MAX_YAW_DEG`` of the neutral yaw and not failed fits inside a turn."""
     usable = [i for i, o in enumerate(track) if o.usable]
     if not usable:
         return []
     neutral = neutral_yaw(track)
-    ok = [good and not bad for good, bad in zip(ok, failed_fits(track), strict=True)]
+    ok = [good and not bad for good, bad in zip(steady(track), failed_fits(track), strict=True)]
+    out = []
+    for part in np.array_split(np.array(usable), min(EMBED_FRAMES, len(usable))):
+        frames = [int(i) for i in part]
+        # "eyes open" within the stretch: another person's eyes may be narrower or wider
+        ears = [float(track[i].ear or 0.0) for i in frames]
+        open_ear = float(np.percentile(ears, 75)) if ears else 0.0
+        inside = [
+            i
+            for i in frames
+            if ok[i]
+            and abs(float(track[i].yaw or 0.0) - neutral) <= EMBED_MAX_YAW_DEG
+            and float(track[i].ear or 0.0) >= EMBED_MIN_EAR_SHARE * open_ear
+        ]
+        out.append((frames, inside))
+    return out
+
+
+def embedding_frames(track: Sequence[Observation]) -> list[int]:
+    """Which frames to embed. Candidates (:func:`_embedding_stretches`) are steady, eyes-open,
+    near-frontal frames that are no failed fit inside a turn (an embedding of a strongly
+    turned or blinking face, or of a failed landmark fit, drifts towards "another person").
+    The clip is cut into ``EMBED_FRAMES`` stretches of time and the most frontal candidate
+    of each is embedded (so every part of the clip is checked, also one where a different,
+    slightly turned face took over; the reference frame stands for its own stretch), plus the
+    nearest candidates either side of the ``MAX_SHAPE_JUMP_EMBEDS`` most abrupt face-shape
+    changes. Each embedding costs ~0.1 s of CPU: the count is what the identity check costs.
+    (:func:`confirmation_frames` adds frames where one of these reads as another person.)"""
+    stretches = _embedding_stretches(track)
+    if not stretches:
+        return []
+    neutral = neutral_yaw(track)
 
     def off(i: int) -> float:
         return abs(float(track[i].yaw or 0.0) - neutral)
 
     ref = reference_frame(track)
-    candidates: list[int] = []
     chosen: set[int] = set()
     if ref is not None:
         chosen.add(ref)
-    for part in np.array_split(np.array(usable), min(EMBED_FRAMES, len(usable))):
-        # "eyes open" within the stretch: another person's eyes may be narrower or wider
-        ears = [float(track[int(i)].ear or 0.0) for i in part]
-        open_ear = float(np.percentile(ears, 75)) if ears else 0.0
-        inside = [
-            int(i)
-            for i in part
-            if ok[int(i)]
-            and off(int(i)) <= EMBED_MAX_YAW_DEG
-            and float(track[int(i)].ear or 0.0) >= EMBED_MIN_EAR_SHARE * open_ear
-        ]
-        candidates.extend(inside)
-        if inside and (ref is None or ref not in {int(i) for i in part}):
+    candidates = [i for _, inside in stretches for i in inside]
+    for frames, inside in stretches:
+        if inside and (ref is None or ref not in frames):
             chosen.add(min(inside, key=off))  # (the reference stands for its own stretch)
+    usable = [i for i, o in enumerate(track) if o.usable]
     jumps = []
     for a, b in itertools.pairwise(usable):
         change = _aligned_change(track[a], track[b])
@@ -299,6 +321,67 @@ def embedding_frames(track: Sequence[Observation]) -> list[int]:
     return sorted(chosen)
 
 
+def _reference_distances(track: Sequence[Observation], reference: int | None) -> dict[int, float]:
+    """Embedding distance of every embedded frame (but the reference) from the reference."""
+    if reference is None or track[reference].embedding is None:
+        return {}
+    ref_vec = track[reference].embedding
+    assert ref_vec is not None
+    return {
+        i: float(np.linalg.norm(o.embedding - ref_vec))
+        for i, o in enumerate(track)
+        if o.embedding is not None and i != reference
+    }
+
+
+def confirmation_frames(track: Sequence[Observation]) -> list[int]:
+    """Frames to embed to confirm (or not) an identity change that one embedded frame alone
+    shows: one embedding over ``FACE_CHANGED_DISTANCE`` from the reference is often a poor
+    landmark fit on a few frames in a row (a turned or tracked face), while a face swapped
+    for the rest (or the start) of the clip reads as another person on every frame after
+    (or before) the swap, half the clip, turned or not. For such a lone far frame f: the
+    steady frame (no glitch, no failed fit inside a turn; turned or not, as the swapped face
+    may rest at another yaw) not yet embedded nearest to f but at least ``CONFIRM_MIN_GAP``
+    frames from it (past a run of poor fits), on f's side of the reference (further from the
+    reference first, on a tie). Nothing when two or more embedded frames are far already, or
+    none is. (Tuning seeds 0-99: 7 genuine sessions had one far frame, each cleared by its
+    confirming frame; 98 of 100 face swaps were flagged before and after.)"""
+    reference = reference_frame(track)
+    distances = _reference_distances(track, reference)
+    far = [i for i, d in distances.items() if d > FACE_CHANGED_DISTANCE]
+    if len(far) != 1 or reference is None:
+        return []
+    f = far[0]
+    side = 1 if f > reference else -1
+    ok = [good and not bad for good, bad in zip(steady(track), failed_fits(track), strict=True)]
+    candidates = [
+        i
+        for i, o in enumerate(track)
+        if ok[i]
+        and o.embedding is None
+        and abs(i - f) >= CONFIRM_MIN_GAP
+        and (i - reference) * side > 0
+    ]
+    if not candidates:
+        return []
+    return [min(candidates, key=lambda i: (abs(i - f), (f - i) * side))]
+
+
+def identity_change(
+    track: Sequence[Observation], reference: int | None
+) -> tuple[float | None, bool]:
+    """The largest embedding distance from the reference frame, and whether the face changed:
+    at least ``MIN_CHANGED_FRAMES`` embedded frames further than ``FACE_CHANGED_DISTANCE``
+    from the reference (one alone is too often a poor landmark fit; see
+    :func:`confirmation_frames`, which embeds a second frame to check it)."""
+    distances = _reference_distances(track, reference)
+    if reference is None or track[reference].embedding is None:
+        return None, False
+    distance = max(distances.values(), default=0.0)
+    far = sum(1 for d in distances.values() if d > FACE_CHANGED_DISTANCE)
+    return distance, far >= MIN_CHANGED_FRAMES
+
+
 def observe_clip(frames: Sequence[Frame], models: FaceModels) -> list[Observation]:
     """Observations of every frame (detect, track, then embed the frames that matter).
 
@@ -307,7 +390,7 @@ def observe_clip(frames: Sequence[Frame], models: FaceModels) -> list[Observatio
     landmarks are fitted in the previous frame's box (the detector's, or the one
     :func:`_box_of` gives for its landmarks), for at most ``MAX_TRACKED_FRAMES`` frames since
     the detector last saw the face (then the frame has no face). Blocking; a 3 s clip at
-    15 fps: ~0.8-1.4 s of CPU (24 detections, 47 landmark fits, 3-6 embeddings).
+    15 fps: ~0.8-1.4 s of CPU (24 detections, 47 landmark fits, 3-7 embeddings).
     """
     out: list[Observation] = []
     since_detected = 0
@@ -337,11 +420,12 @@ def observe_clip(frames: Sequence[Frame], models: FaceModels) -> list[Observatio
                 obs = replace(obs, faces=previous.faces)
                 since_detected += 1
         out.append(obs)
-    for i in embedding_frames(out):
-        o = out[i]
-        assert o.box is not None and o.landmarks is not None
-        vector = models.embed(frames[i].image, Face(o.box, 1.0, o.landmarks))
-        out[i] = replace(o, embedding=vector)
+    for pick in (embedding_frames, confirmation_frames):
+        for i in pick(out):
+            o = out[i]
+            assert o.box is not None and o.landmarks is not None
+            vector = models.embed(frames[i].image, Face(o.box, 1.0, o.landmarks))
+            out[i] = replace(o, embedding=vector)
     return out
 
 
@@ -411,16 +495,9 @@ def decide(
     if sum(1 for o in track if o.faces >= 2) >= MIN_MULTI_FACE_FRAMES:
         reasons.append("MULTIPLE_FACES")
     reference = reference_frame(track)
-    distance: float | None = None
-    if reference is not None and track[reference].embedding is not None:
-        ref_vec = track[reference].embedding
-        assert ref_vec is not None
-        dists = [
-            float(np.linalg.norm(o.embedding - ref_vec)) for o in track if o.embedding is not None
-        ]
-        distance = max(dists) if dists else None
-        if distance is not None and distance > FACE_CHANGED_DISTANCE:
-            reasons.append("FACE_CHANGED")
+    distance, changed = identity_change(track, reference)
+    if changed:
+        reasons.append("FACE_CHANGED")
     steps = evaluate_challenge(challenge, track)
     failed_steps = [s for s in steps if not s.passed]
     if failed_steps:
