@@ -57,7 +57,7 @@ eval-faces: ## Face comparison on real photos from PyPI packages (FAR, FRR, EER;
 	@$(PY) -m models.eval.faces --out out/eval-faces
 
 eval-liveness: ## Liveness: APCER per attack type and BPCER on synthesised sessions (minutes)
-	@$(PY) -m models.eval.liveness --out out/eval-liveness
+	@$(PY) -m models.eval.liveness --out out/eval-liveness --seed0 3100000
 
 bench-models: up ## Per-model latency and throughput through Triton, and the response cache
 	@$(PY) -m benchmarks.triton_models
