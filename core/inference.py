@@ -152,15 +152,7 @@ class TritonGateway:
         rows = {"MEDIA": media, "KIND": kind.encode(), "CHALLENGE": challenge_json.encode()}
         if options:
             rows["OPTIONS"] = options.encode()
-        inputs = []
-        for name, value in rows.items():
-            data = np.array([value], dtype=object).reshape(1, 1)
-            inp = httpclient.InferInput(name, list(data.shape), "BYTES")
-            inp.set_data_from_numpy(data)
-            inputs.append(inp)
-        res = self._infer("liveness_check", inputs, ["ASSESSMENT"])
-        answer: dict[str, Any] = json.loads(bytes(res.as_numpy("ASSESSMENT").reshape(-1)[0]))
-        return answer
+        return self._one_json("liveness_check", rows, "ASSESSMENT")
 
     def document_forensics(self, image: bytes, options: str = "") -> dict[str, Any]:
         """``document_forensics``: pixel forensics and the page hash of one encoded image
@@ -171,14 +163,18 @@ class TritonGateway:
         rows = {"IMAGE": image}
         if options:
             rows["OPTIONS"] = options.encode()
+        return self._one_json("document_forensics", rows, "RESULT")
+
+    def _one_json(self, model: str, rows: dict[str, bytes], output: str) -> dict[str, Any]:
+        """One request of named BYTES inputs (one row each); the JSON of its one output row."""
         inputs = []
         for name, value in rows.items():
             data = np.array([value], dtype=object).reshape(1, 1)
             inp = httpclient.InferInput(name, list(data.shape), "BYTES")
             inp.set_data_from_numpy(data)
             inputs.append(inp)
-        res = self._infer("document_forensics", inputs, ["RESULT"])
-        answer: dict[str, Any] = json.loads(bytes(res.as_numpy("RESULT").reshape(-1)[0]))
+        res = self._infer(model, inputs, [output])
+        answer: dict[str, Any] = json.loads(bytes(res.as_numpy(output).reshape(-1)[0]))
         return answer
 
     def model_stats(self, model: str) -> dict[str, Any]:
