@@ -71,7 +71,7 @@ bench-fraud: up ## Fraud stage: document_forensics through Triton, the worker's 
 bench-face-search: ## 1:N face search at 10k and 100k stored embeddings (minutes; add 1M by hand)
 	@$(PY) -m benchmarks.face_search --sizes 10000,100000
 
-eval-fraud: ## Tampering set: ROC AUC and detection at 1% FPR per attack; reuse precision/recall
+eval-fraud: up ## Tampering set: ROC AUC and detection at 1% FPR per attack; reuse precision/recall (OCR served)
 	@$(PY) -m models.eval.fraud --out out/eval-fraud
 
 .PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \

@@ -1,6 +1,6 @@
 """Fraud-stage latency: the forensics model through Triton, the in-worker parts, and the stage.
 
-    python -m benchmarks.fraud [--documents 12] [--verifications 8]
+    python -m benchmarks.fraud [--documents 12] [--verifications 8] [--history 5000]
 
 1. ``document_forensics`` through Triton, one request after another, on
    generated phone photos of Omang fronts and electricity bills (each request a
@@ -11,7 +11,9 @@
    one full page comparison (``hash_distance``).
 3. The whole fraud stage as the pipeline measures it (``metrics.stages.fraud``
    of finished verifications): identity verifications of distinct Omang phone
-   photos through the API, in a new organisation.
+   photos through the API, in a new organisation that already stored
+   ``--history`` Omang pages (random vectors), so that the reuse shortlist
+   searches a realistic history.
 
 Prints its figures and the command that reproduces them. Needs ``make up``.
 """
@@ -19,6 +21,7 @@ Prints its figures and the command that reproduces them. Needs ``make up``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -28,13 +31,15 @@ import httpx
 import numpy as np
 
 from benchmarks.common import machine, percentile
+from core.db.fraud import DocumentRecord, FraudRepository
+from core.db.pool import open_pool
 from core.inference import TritonGateway
 from core.settings import get_settings
 from ingest.admin import provision
 from models.doctypes import DocumentType
 from models.fraud.forensics import image_metadata
 from models.fraud.hashing import document_hash, hash_distance
-from models.fraud.reuse import ink_vector, shortlist
+from models.fraud.reuse import INK_SIDE, ink_vector, shortlist
 from tools.docgen import generate
 
 SEED = 8_800_000
@@ -96,7 +101,7 @@ def in_process(uploads: list[bytes]) -> None:
         for d in uploads
     ]
     rng = np.random.default_rng(0)
-    stored = [v for v in rng.normal(size=(5000, 576)).astype(np.float32)]
+    stored = rng.normal(size=(5000, 576)).astype(np.float32)
     query = ink_vector(hashes[0])
     _row("reuse shortlist over 5,000 stored pages", _timed(lambda: shortlist(query, stored, 5), 20))
     _row(
@@ -105,9 +110,47 @@ def in_process(uploads: list[bytes]) -> None:
     )
 
 
-def stage(verifications: int) -> None:
+def _history(org: str, pages: int) -> None:
+    """``pages`` stored Omang fronts of earlier verifications of ``org`` (random ink
+    vectors and hashes), so that the stage shortlists over a realistic history."""
+
+    async def go() -> None:
+        pool = await open_pool(get_settings().postgres)
+        try:
+            repo = FraudRepository(pool)
+            rng = np.random.default_rng(1)
+            layout = bytes(8)
+            ink = document_hash(np.full((64, 64, 3), 255, np.uint8)).to_dict()["ink"]
+            for start in range(0, pages, 1000):
+                batch = []
+                for i in range(start, min(pages, start + 1000)):
+                    v = rng.normal(size=INK_SIDE * INK_SIDE)
+                    batch.append(
+                        DocumentRecord(
+                            f"ver_history_{org}_{i}",
+                            org,
+                            f"history-{i}",
+                            0,
+                            0,
+                            DocumentType.NATIONAL_ID_FRONT.value,
+                            None,
+                            None,
+                            layout,
+                            ink,
+                            [float(x) for x in v / np.linalg.norm(v)],
+                        )
+                    )
+                await repo.add_documents(batch)
+        finally:
+            await pool.close()
+
+    asyncio.run(go())
+
+
+def stage(verifications: int, history: int) -> None:
     settings = get_settings()
-    _, key = provision(settings, "fraud benchmark")
+    org, key = provision(settings, "fraud benchmark")
+    _history(org, history)
     base = f"http://{settings.api.host}:{settings.api.port}"
     durations: list[float] = []
     inference: list[float] = []
@@ -131,7 +174,10 @@ def stage(verifications: int) -> None:
             if fraud:
                 durations.append(float(fraud["durationMs"]))
                 inference.append(float(fraud.get("inferenceMs", 0.0)))
-    print("\n| fraud stage in the pipeline (identity, 1 page) | n | p50 ms | p95 ms |")
+    print(
+        f"\n| fraud stage in the pipeline (identity, 1 page; {history:,} pages stored before)"
+        " | n | p50 ms | p95 ms |"
+    )
     print("|---|---:|---:|---:|")
     _row("stage duration (metrics.stages.fraud.durationMs)", durations)
     _row("  of which Triton document_forensics (inferenceMs)", inference)
@@ -141,16 +187,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=12)
     parser.add_argument("--verifications", type=int, default=8)
+    parser.add_argument(
+        "--history", type=int, default=5000, help="pages the organisation stored before"
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     gw = TritonGateway(get_settings().triton)
     uploads = served(gw, args.documents)
     in_process(uploads)
     if args.verifications:
-        stage(args.verifications)
+        stage(args.verifications, args.history)
     print(
         f"\nreproduce: python -m benchmarks.fraud --documents {args.documents} "
-        f"--verifications {args.verifications}"
+        f"--verifications {args.verifications} --history {args.history}"
     )
 
 

@@ -282,16 +282,13 @@ class FraudSettings(BaseSettings):
     velocity_max_per_ip: int = Field(
         20, ge=1, description="Verifications of one client-given metadata.ipAddress in the window."
     )
-    reuse_scan_limit: int = Field(
-        5000,
-        ge=1,
-        description="Newest stored pages of a type shortlisted (by ink vector) for reuse.",
-    )
     reuse_candidates: int = Field(
         5, ge=1, le=100, description="Shortlisted stored pages compared in full for reuse."
     )
     index_sync_s: float = Field(
-        2.0, ge=0, description="Face-index catch-up from PostgreSQL at most this often (seconds)."
+        2.0,
+        ge=0,
+        description="Face and page mirrors catch up from PostgreSQL at most this often (s).",
     )
 
 

@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             verify.extract,
             face.compare,
             verifications.get_verification,
+            verifications.get_fraud_heatmap,
             verifications.list_verifications,
             health.live,
             health.ready,

@@ -34,7 +34,7 @@ from core.events.bus import CompletionWaiter, EventPublisher
 from core.events.topics import Topics
 from core.media import inspect_file
 from core.settings import Settings
-from core.storage import ObjectStore
+from core.storage import ObjectNotFound, ObjectStore
 from core.verification_view import location, render
 from core.webhooks import UnsafeDestination, check_destination
 from ingest.uploads import ParsedForm, UploadedFile
@@ -421,3 +421,30 @@ class VerificationService:
         if row is None:
             raise NotFound(f"no verification {verification_id}")
         return render(row)
+
+    async def fraud_heatmap(
+        self, verification_id: str, organisation_id: str, position: int, page: int, signal: str
+    ) -> bytes:
+        """The PNG heat map the fraud stage stored for a triggered signal of one page.
+        Raises NotFound: no such verification for this organisation, no such page or
+        signal, or the signal did not trigger (only triggered signals have a map)."""
+        row = await self.repo.get(verification_id, organisation_id)
+        fraud = ((row or {}).get("result") or {}).get("fraud") or {}
+        key = next(
+            (
+                s.get("heatmapKey")
+                for d in fraud.get("documents", [])
+                if d.get("position") == position and d.get("page") == page
+                for s in d.get("signals", [])
+                if s.get("name") == signal
+            ),
+            None,
+        )
+        if not key:
+            raise NotFound(
+                f"no fraud heat map {signal!r} for page {position}/{page} of {verification_id}"
+            )
+        try:
+            return await asyncio.to_thread(self.store.get_bytes, key)
+        except ObjectNotFound:
+            raise NotFound(f"heat map of {verification_id} no longer stored") from None

@@ -1,49 +1,77 @@
-"""The worker's face index: an ANN mirror of ``fraud_faces`` (PostgreSQL is the truth).
+"""The worker's in-memory mirrors of the repeat-fraud tables (PostgreSQL is the truth).
 
-:class:`FaceIndexMirror` holds every stored face embedding in a
-:class:`models.fraud.search.FaceIndex` (usearch HNSW above 20k vectors, exact
-below). It is rebuilt from the table on the first search after the worker
+- :class:`FaceIndexMirror` holds every stored face embedding (``fraud_faces``)
+  in a :class:`models.fraud.search.FaceIndex` (usearch HNSW above 20k vectors,
+  exact below).
+- :class:`DocumentVectorMirror` holds the ink vector of every stored page
+  (``fraud_documents``, :func:`models.fraud.reuse.ink_vector`) per document
+  type, and shortlists reuse candidates by a brute-force dot product (576-d,
+  about 2.3 KB of memory per stored page; 100,000 pages of a type take ~20 ms).
+  Why a mirror: reading 5,000 vectors from PostgreSQL for every page cost
+  0.5-1 s, more than the whole stage's budget.
+
+Both are rebuilt from their table on the first search after the worker
 starts, and caught up before a search (at most every
-``BOTSKYC_FRAUD_INDEX_SYNC_S``): each fraud-stage event pulls the rows
-written since, by any worker. Why a catch-up rather than a broadcast topic:
-the workers of one Faust app share a consumer group, so an event reaches one
-of them, not all; the table reaches all.
+``BOTSKYC_FRAUD_INDEX_SYNC_S``): each fraud-stage event pulls the rows written
+since, by any worker. Why a catch-up rather than a broadcast topic: the
+workers of one Faust app share a consumer group, so an event reaches one of
+them, not all; the table reaches all.
 
 Row ids come from a sequence and concurrent transactions may commit out of
-id order, so every catch-up reads the ids (not the embeddings) of a window of
+id order, so every catch-up reads the ids (not the vectors) of a window of
 :data:`GAP_WINDOW` ids below the highest seen and fetches the ones it lacks: a
-face committed late is still found.
+row committed late is still found.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from core.db.fraud import FraudRepository
+from models.fraud.reuse import shortlist
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 
 GAP_WINDOW = 1000
 SYNC_BATCH = 10_000
 
 
-class FaceIndexMirror:
-    """See the module docstring. Safe for concurrent coroutines of one worker."""
+class _TableMirror(ABC):
+    """The catch-up protocol of the module docstring; subclasses say which table and
+    how rows are held. Safe for concurrent coroutines of one worker."""
 
-    def __init__(self, repo: FraudRepository, sync_every_s: float) -> None:
-        self.repo = repo
+    def __init__(self, sync_every_s: float) -> None:
         self.sync_every_s = sync_every_s
-        self.index = FaceIndex()
-        self.org_of: dict[int, str] = {}
+        self.known: set[int] = set()
         self.high_id = 0
         self._synced_at: float | None = None
         self._lock = asyncio.Lock()
 
+    @abstractmethod
+    async def _rows_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
+        """Rows with ``id > after_id``, oldest first."""
+
+    @abstractmethod
+    async def _ids_after(self, after_id: int) -> list[int]:
+        """Ids of rows with ``id > after_id``."""
+
+    @abstractmethod
+    async def _rows_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
+        """Rows with these ids."""
+
+    @abstractmethod
+    def _hold(self, rows: list[dict[str, Any]], first: bool) -> None:
+        """Take the rows in (blocking; runs in a thread). ``first``: the initial build."""
+
     async def sync(self, force: bool = False) -> int:
-        """Add the rows the index lacks; returns how many were added."""
+        """Add the rows the mirror lacks; returns how many were added. Raises what the
+        repository raises (``psycopg.OperationalError``: transient)."""
         async with self._lock:
             now = time.monotonic()
             if (
@@ -53,34 +81,55 @@ class FaceIndexMirror:
             ):
                 return 0
             fresh: list[dict[str, Any]] = []
-            if not self.org_of:  # the start: every row, in batches
+            first = self._synced_at is None
+            if first:  # the start: every row, in batches
                 after = 0
                 while True:
-                    rows = await self.repo.faces_after(after, SYNC_BATCH)
+                    rows = await self._rows_after(after, SYNC_BATCH)
                     fresh += rows
                     if len(rows) < SYNC_BATCH:
                         break
                     after = int(rows[-1]["id"])
-            else:  # ids of the window first, embeddings only of those missing
-                ids = await self.repo.face_ids_after(max(0, self.high_id - GAP_WINDOW))
-                missing = [i for i in ids if i not in self.org_of]
+            else:  # ids of the window first, vectors only of those missing
+                ids = await self._ids_after(max(0, self.high_id - GAP_WINDOW))
+                missing = [i for i in ids if i not in self.known]
                 for k in range(0, len(missing), SYNC_BATCH):
-                    fresh += await self.repo.faces_by_id(missing[k : k + SYNC_BATCH])
+                    fresh += await self._rows_by_id(missing[k : k + SYNC_BATCH])
             if fresh:
-                await asyncio.to_thread(self._add, fresh)
+                await asyncio.to_thread(self._hold, fresh, first)
+                self.known.update(int(r["id"]) for r in fresh)
+                self.high_id = max(self.high_id, *(int(r["id"]) for r in fresh))
             self._synced_at = time.monotonic()
             return len(fresh)
 
-    def _add(self, rows: list[dict[str, Any]]) -> None:
-        if not self.org_of:
-            # The start: one bulk build (multi-threaded) instead of one insert per face.
+
+class FaceIndexMirror(_TableMirror):
+    """``fraud_faces`` in an ANN index; see the module docstring."""
+
+    def __init__(self, repo: FraudRepository, sync_every_s: float) -> None:
+        super().__init__(sync_every_s)
+        self.repo = repo
+        self.index = FaceIndex()
+        self.org_of: dict[int, str] = {}
+
+    async def _rows_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
+        return await self.repo.faces_after(after_id, limit)
+
+    async def _ids_after(self, after_id: int) -> list[int]:
+        return await self.repo.face_ids_after(after_id)
+
+    async def _rows_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
+        return await self.repo.faces_by_id(ids)
+
+    def _hold(self, rows: list[dict[str, Any]], first: bool) -> None:
+        if first:
+            # One bulk build (multi-threaded) instead of one insert per face.
             self.index.rebuild((int(r["id"]), np.asarray(r["embedding"], np.float32)) for r in rows)
         else:
             for r in rows:
                 self.index.add(int(r["id"]), np.asarray(r["embedding"], np.float32))
         for r in rows:
             self.org_of[int(r["id"])] = str(r["organisation_id"])
-            self.high_id = max(self.high_id, int(r["id"]))
 
     async def search(
         self, vector: list[float], orgs: set[str], k: int = 20
@@ -93,3 +142,76 @@ class FaceIndexMirror:
             self.index.search, np.asarray(vector, np.float32), k * 5, SAME_PERSON_DISTANCE
         )
         return [(key, d) for key, d in hits if self.org_of.get(key) in orgs][:k]
+
+
+@dataclass
+class _Shelf:
+    """The stored pages of one document type: row ids, organisation codes, and the
+    vectors (stacked into one matrix when searched)."""
+
+    ids: list[int] = field(default_factory=list)
+    org_codes: list[int] = field(default_factory=list)
+    positions: dict[str, list[int]] = field(default_factory=dict)  # verification -> rows
+    pending: list[npt.NDArray[np.float32]] = field(default_factory=list)
+    matrix: npt.NDArray[np.float32] | None = None
+
+    def stacked(self) -> npt.NDArray[np.float32]:
+        if self.pending:
+            parts = ([self.matrix] if self.matrix is not None else []) + [np.stack(self.pending)]
+            self.matrix = np.asarray(np.concatenate(parts), np.float32)
+            self.pending = []
+        assert self.matrix is not None
+        return self.matrix
+
+
+class DocumentVectorMirror(_TableMirror):
+    """``fraud_documents`` ink vectors per document type; see the module docstring."""
+
+    def __init__(self, repo: FraudRepository, sync_every_s: float) -> None:
+        super().__init__(sync_every_s)
+        self.repo = repo
+        self.shelves: dict[str | None, _Shelf] = {}
+        self.org_code: dict[str, int] = {}
+
+    async def _rows_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
+        return await self.repo.document_vectors_after(after_id, limit)
+
+    async def _ids_after(self, after_id: int) -> list[int]:
+        return await self.repo.document_ids_after(after_id)
+
+    async def _rows_by_id(self, ids: list[int]) -> list[dict[str, Any]]:
+        return await self.repo.document_vectors_by_id(ids)
+
+    def _hold(self, rows: list[dict[str, Any]], first: bool) -> None:
+        for r in rows:
+            shelf = self.shelves.setdefault(r["document_type"], _Shelf())
+            shelf.positions.setdefault(str(r["verification_id"]), []).append(len(shelf.ids))
+            shelf.ids.append(int(r["id"]))
+            org = str(r["organisation_id"])
+            shelf.org_codes.append(self.org_code.setdefault(org, len(self.org_code)))
+            shelf.pending.append(np.asarray(r["ink_vector"], np.float32))
+
+    async def shortlist(
+        self,
+        vector: npt.NDArray[np.float32],
+        document_type: str | None,
+        orgs: set[str],
+        exclude_verification: str,
+        k: int,
+    ) -> list[int]:
+        """Row ids of the ``k`` stored pages of ``document_type`` and ``orgs`` (not of
+        ``exclude_verification``) whose ink vectors are most similar, best first.
+        Catches up first (see the module docstring)."""
+        await self.sync()
+        async with self._lock:  # a snapshot no catch-up is appending to
+            shelf = self.shelves.get(document_type)
+            if shelf is None or not shelf.ids:
+                return []
+            matrix = shelf.stacked()
+            codes = [self.org_code[o] for o in orgs if o in self.org_code]
+            allowed = np.isin(np.asarray(shelf.org_codes[: len(matrix)]), codes)
+            for pos in shelf.positions.get(exclude_verification, []):
+                allowed[pos] = False
+            ids = shelf.ids[: len(matrix)]
+        picked = await asyncio.to_thread(shortlist, vector, matrix, k, allowed)
+        return [ids[i] for i in picked]

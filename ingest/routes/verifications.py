@@ -1,11 +1,11 @@
-"""Reading verifications: one by id, or a filtered, paginated list."""
+"""Reading verifications: one by id, a filtered, paginated list, and the fraud heat maps."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import get
+from litestar import Response, get
 from litestar.di import Provide
 from litestar.params import Parameter
 
@@ -33,6 +33,33 @@ async def get_verification(
     verification_id: str, org: str, service: VerificationService
 ) -> dict[str, Any]:
     return await service.get(verification_id, org)
+
+
+@get(
+    "/api/v1/kyc/verifications/{verification_id:str}/fraud/heatmaps/{position:int}/{page:int}"
+    "/{signal:str}",
+    dependencies=DEPS,
+    guards=[requires("verify:read")],
+    tags=["verification"],
+    summary="The heat map of a triggered fraud signal (PNG)",
+    description=(
+        "Where on the page a triggered pixel-forensics signal (ELA, double JPEG, noise,"
+        " portrait substitution, recapture, ...) saw the evidence: a PNG the size of the"
+        " analysed image, brighter where the evidence is stronger. The URL is in"
+        " result.fraud.documents[].signals[].heatmapUrl; 404 when the signal did not trigger."
+    ),
+)
+async def get_fraud_heatmap(
+    verification_id: str,
+    position: int,
+    page: int,
+    signal: str,
+    org: str,
+    service: VerificationService,
+) -> Response[bytes]:
+    png = await service.fraud_heatmap(verification_id, org, position, page, signal)
+    # Evidence about a person's document: the client's reviewers only, never a shared cache.
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=0"})
 
 
 @get(

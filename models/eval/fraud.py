@@ -29,7 +29,9 @@ Reported:
   reason code and the share the policy does not approve;
 - document reuse: the same document re-captured (scan against phone, jpeg, shadow, low
   light) vs other people's documents of the same type and template, precision and recall
-  of ``hashing.same_document``;
+  of ``hashing.same_document`` (ink map alone) and of the pipeline's rule
+  ``reuse.same_document`` (ink map and the OCR value tokens; the OCR is the served
+  ``document_ocr``, so this part needs ``make up``);
 - face reuse: real photos (``tools.facedata.real_faces``: 4 identities, 6 photos) stored
   with generated distractor vectors in ``search.FaceIndex``; queries are re-captures of
   each photo (re-encoded, rescaled, darker, blurred) and the other photos of the same
@@ -57,9 +59,12 @@ from typing import Any
 
 import cv2
 import numpy as np
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from core.inference import InferenceUnavailable, TritonGateway
+from core.settings import get_settings
 from models.doctypes import DocumentType
-from models.fraud import forensics, hashing, tamper
+from models.fraud import forensics, hashing, reuse, tamper
 from models.fraud.score import RiskPolicy, score
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 from models.fraud.signal import Signal
@@ -225,39 +230,80 @@ def tampering(per_kind: int, genuine: int) -> dict[str, Any]:
     }
 
 
-def document_reuse(per_type: int) -> dict[str, Any]:
+def _reading_tokens(gw: TritonGateway | None, image: np.ndarray[Any, Any]) -> list[int]:
+    """The page's value tokens as the pipeline computes them: OCR by the served
+    ``document_ocr`` (as the OCR stage would read the upload), then ``text_tokens``."""
+    if gw is None:
+        return []
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    if not ok:  # pragma: no cover - OpenCV encodes any BGR image
+        return []
+    for attempt in Retrying(
+        retry=retry_if_exception_type(InferenceUnavailable),
+        stop=stop_after_attempt(4),
+        wait=wait_exponential(multiplier=2, max=30),
+        reraise=True,
+    ):
+        with attempt:
+            (reading,) = gw.document_ocr([bytes(buf.tobytes())])
+    return reuse.text_tokens(line["text"] for line in reading.get("lines", []))
+
+
+def document_reuse(per_type: int, gw: TritonGateway | None) -> dict[str, Any]:
+    """Pairs per type: the same document (scan) against its re-capture, and against another
+    person's document of the same template under the same re-capture. Decided by the ink
+    map alone (``hashing.same_document``) and by the pipeline's rule, ink map and value
+    tokens together (``reuse.same_document``; needs Triton for the OCR, else skipped)."""
     pos: list[float] = []
     neg: list[float] = []
+    pos_both: list[bool] = []
+    neg_both: list[bool] = []
     t_hash: list[float] = []
     t_cmp: list[float] = []
     for ti, doc_type in enumerate(REUSE_TYPES):
         for k in range(per_type):
             template = k % 3
             seed_a, seed_b = EVAL_SEED0 + 7000 + 10 * ti + k, EVAL_SEED0 + 8000 + 10 * ti + k
-            t = time.perf_counter()
-            base = hashing.document_hash(generate(seed_a, doc_type, template, "scan").image)
-            t_hash.append(time.perf_counter() - t)
             cond = RECAPTURES[(ti + k) % len(RECAPTURES)]
-            again = hashing.document_hash(generate(seed_a, doc_type, template, cond).image)
-            other = hashing.document_hash(generate(seed_b, doc_type, template, cond).image)
+            images = [
+                generate(seed_a, doc_type, template, "scan").image,
+                generate(seed_a, doc_type, template, cond).image,
+                generate(seed_b, doc_type, template, cond).image,
+            ]
+            t = time.perf_counter()
+            base, again, other = (hashing.document_hash(i) for i in images)
+            t_hash.append((time.perf_counter() - t) / 3)
+            tb, ta, to = (_reading_tokens(gw, i) for i in images)
             t = time.perf_counter()
             pos.append(hashing.hash_distance(base, again))
             t_cmp.append(time.perf_counter() - t)
             neg.append(hashing.hash_distance(base, other))
+            pos_both.append(reuse.same_document(pos[-1], reuse.text_overlap(tb, ta)))
+            neg_both.append(reuse.same_document(neg[-1], reuse.text_overlap(tb, to)))
             print(
                 f"  reuse {doc_type.value} t{template} {cond}: same {pos[-1]:.3f} "
-                f"other {neg[-1]:.3f}",
+                f"overlap {reuse.text_overlap(tb, ta)} -> {pos_both[-1]}; other {neg[-1]:.3f} "
+                f"overlap {reuse.text_overlap(tb, to)} -> {neg_both[-1]}",
                 file=sys.stderr,
                 flush=True,
             )
     thr = hashing.SAME_DOCUMENT_DISTANCE
     tp = sum(d <= thr for d in pos)
     fp = sum(d <= thr for d in neg)
+    tp_both, fp_both = sum(pos_both), sum(neg_both)
     return {
         "pairs": len(pos),
         "threshold": thr,
         "recall": tp / len(pos) if pos else None,
         "precision": tp / (tp + fp) if tp + fp else None,
+        "withValues": None
+        if gw is None
+        else {
+            "recall": tp_both / len(pos) if pos else None,
+            "precision": tp_both / (tp_both + fp_both) if tp_both + fp_both else None,
+            "textConfirms": reuse.TEXT_CONFIRMS,
+            "textAlone": reuse.TEXT_ALONE,
+        },
         "maxSameDistance": max(pos) if pos else None,
         "minOtherDistance": min(neg) if neg else None,
         "msHash": float(np.median(t_hash) * 1000),
@@ -432,6 +478,15 @@ def report(res: dict[str, Any], command: str) -> str:
         f"{_fmt(d['minOtherDistance'])}); hash {d['msHash']:.0f} ms, "
         f"compare {d['msCompare']:.0f} ms"
     )
+    v = d.get("withValues")
+    put(
+        "\nthe pipeline's rule, ink map and OCR value tokens together: "
+        + (
+            f"recall {_fmt(v['recall'])}, precision {_fmt(v['precision'])}"
+            if v
+            else "not measured (Triton not running)"
+        )
+    )
     f = res["faceReuse"]
     if "skipped" in f:
         put(f"\n## Face reuse: skipped ({f['skipped']})")
@@ -460,6 +515,17 @@ def report(res: dict[str, Any], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _gateway() -> TritonGateway | None:
+    """The served OCR for the value tokens of document reuse, or None (not running)."""
+    gw = TritonGateway(get_settings().triton)
+    try:
+        gw.document_ocr([cv2.imencode(".png", np.full((64, 64, 3), 255, np.uint8))[1].tobytes()])
+    except InferenceUnavailable as exc:
+        print(f"  Triton unavailable ({exc}): document reuse by ink map only", file=sys.stderr)
+        return None
+    return gw
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--out", type=Path, default=None)
@@ -479,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     res: dict[str, Any] = {
         "command": command,
         "tampering": tampering(args.per_kind, n_genuine),
-        "documentReuse": document_reuse(args.reuse_per_type),
+        "documentReuse": document_reuse(args.reuse_per_type, _gateway()),
         "faceReuse": face_reuse(args.distractors),
     }
     if args.latency_docs > 0:

@@ -8,16 +8,20 @@ dot product ranks stored pages of the same type: a re-capture of the same
 document comes first (on generated Omang fronts and passports, rank 0 in every
 case where the full hash itself matched; see ``tests/models/fraud/test_reuse.py``),
 so only the top few go to the full comparison. A brute-force dot product over
-a few thousand 576-d vectors takes about a millisecond.
+a few thousand 576-d vectors takes about a millisecond (the worker holds them in
+memory: ``streams.fraud_index.DocumentVectorMirror``).
 """
 
 from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from models.fraud.hashing import DocumentHash
+from models.fraud.hashing import SAME_DOCUMENT_DISTANCE, DocumentHash
 
 INK_SIDE = 24
 Vector = npt.NDArray[np.float32]
@@ -33,10 +37,64 @@ def ink_vector(h: DocumentHash) -> Vector:
     return np.asarray(small / norm if norm > 0 else small, np.float32)
 
 
-def shortlist(query: Vector, stored: list[Vector], k: int) -> list[int]:
-    """Indices of the ``k`` stored vectors most similar to ``query``, best first."""
-    if not stored or k <= 0:
+def shortlist(
+    query: Vector,
+    stored: npt.NDArray[np.float32],
+    k: int,
+    allowed: npt.NDArray[np.bool_] | None = None,
+) -> list[int]:
+    """Row indices of the ``k`` rows of ``stored`` (n x d) most similar to ``query``, best
+    first; rows where ``allowed`` is False are never picked."""
+    if stored.size == 0 or k <= 0:
         return []
-    sims = np.stack(stored) @ query
+    sims = stored @ query
+    if allowed is not None:
+        sims = np.where(allowed, sims, -np.inf)
     order = np.argsort(-sims, kind="stable")[:k]
-    return [int(i) for i in order]
+    return [int(i) for i in order if np.isfinite(sims[i])]
+
+
+# -- the page's values, read by OCR ---------------------------------------------------------
+TOKEN_MIN_DIGITS = 2
+MIN_TOKENS = 4  # fewer value tokens on either page: the text is no evidence
+TEXT_CONFIRMS = 0.5  # an ink-map match needs at least this value overlap ...
+TEXT_ALONE = 0.8  # ... and this much overlap is the same document without the ink map
+_LOOKALIKES = str.maketrans({"O": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
+
+
+def text_tokens(lines: Iterable[str]) -> list[int]:
+    """The page's value fingerprint: a sorted list of 63-bit hashes of each distinct
+    OCR token with at least :data:`TOKEN_MIN_DIGITS` digits (amounts, dates, account,
+    document and phone numbers: what tells two people's pages of one template apart),
+    upper-cased, punctuation dropped and OCR look-alike letters read as digits. Hashes,
+    not the values: the fraud tables need to compare, not to read."""
+    out: set[int] = set()
+    for line in lines:
+        for raw in line.upper().split():
+            token = "".join(c for c in raw if c.isalnum())
+            if sum(c.isdigit() for c in token) < TOKEN_MIN_DIGITS:
+                continue
+            token = token.translate(_LOOKALIKES)
+            digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+            out.add(int.from_bytes(digest, "big") >> 1)
+    return sorted(out)
+
+
+def text_overlap(a: Sequence[int], b: Sequence[int]) -> float | None:
+    """Shared value tokens over the smaller page's count; None when either page has fewer
+    than :data:`MIN_TOKENS` (no evidence)."""
+    if len(a) < MIN_TOKENS or len(b) < MIN_TOKENS:
+        return None
+    return len(set(a) & set(b)) / min(len(a), len(b))
+
+
+def same_document(distance: float, overlap: float | None) -> bool:
+    """The decision of document reuse from the ink-map distance
+    (:func:`models.fraud.hashing.hash_distance`) and the value overlap (:func:`text_overlap`):
+    an ink-map match whose values agree (or cannot be compared), or values that agree
+    almost entirely whatever the ink map says (its page outline may not have been found)."""
+    if overlap is None:
+        return distance <= SAME_DOCUMENT_DISTANCE
+    return overlap >= TEXT_ALONE or (
+        distance <= SAME_DOCUMENT_DISTANCE and overlap >= TEXT_CONFIRMS
+    )

@@ -36,6 +36,7 @@ import numpy as np
 from core.db.fraud import DocumentRecord, FaceRecord, FraudRepository
 from core.media import IMAGE_TYPES, PDF
 from core.settings import FraudSettings
+from core.verification_view import location
 from models.doctypes import DocumentType
 from models.extract.cross import names_match, person_of
 from models.fraud.forensics import (
@@ -51,12 +52,12 @@ from models.fraud.hashing import (
     DocumentHash,
     hash_distance,
 )
-from models.fraud.reuse import ink_vector, shortlist
+from models.fraud.reuse import TEXT_ALONE, ink_vector, same_document, text_overlap, text_tokens
 from models.fraud.score import RiskPolicy, score
 from models.fraud.search import FACE_REUSE_THRESHOLD, SAME_PERSON_DISTANCE
 from models.fraud.signal import ReasonCode, Signal, squash
 from models.fraud.tamper import EXPERIMENTAL
-from streams.fraud_index import FaceIndexMirror
+from streams.fraud_index import DocumentVectorMirror, FaceIndexMirror
 from streams.runtime import StageContext, StageOutput
 
 ID_NUMBER_FIELDS = ("id_number", "passport_number", "document_number", "card_number")
@@ -277,7 +278,7 @@ def _visible(row: dict[str, Any], org: str) -> dict[str, Any]:
 
 
 def document_reuse(
-    pages: list[tuple[dict[str, Any], DocumentHash]],
+    pages: list[tuple[dict[str, Any], DocumentHash, list[int]]],
     candidates: dict[tuple[int, int], list[dict[str, Any]]],
     mine: Identity,
     org: str,
@@ -286,35 +287,35 @@ def document_reuse(
     """``DOCUMENT_REUSED``: a page of this verification seen before under another client
     reference, document number or name (:func:`differs_in_anything`).
 
-    ``candidates``: per page, the shortlisted stored rows of the same document
-    type (``models.fraud.reuse``), best first; the first ``max_full_comparisons``
-    are compared in full (``hash_distance``, ~50 ms each).
+    ``pages``: (page, its hash, its value tokens ``models.fraud.reuse.text_tokens``).
+    ``candidates``: per page, the shortlisted stored rows of the same document type
+    (by ink vector and by shared value tokens), best first; the first
+    ``max_full_comparisons`` are compared (``hash_distance`` stopped early for another
+    person's page, and ``text_overlap``) and decided by ``reuse.same_document``.
     """
     reused: list[dict[str, Any]] = []
     repeats: list[dict[str, Any]] = []
     nearest = 1.0
-    for page, h in pages:
+    for page, h, tokens in pages:
         rows = candidates.get((page["file_position"], page["page"]), [])
-        stored = [
-            (
-                r,
-                DocumentHash.from_dict(
-                    {"layout": bytes(r["layout_hash"]).hex(), "ink": r["ink_hash"]}
-                ),
+        for row in rows[:max_full_comparisons]:
+            other = DocumentHash.from_dict(
+                {"layout": bytes(row["layout_hash"]).hex(), "ink": row["ink_hash"]}
             )
-            for r in rows
-        ]
-        for row, other in stored[:max_full_comparisons]:
-            d = hash_distance(h, other)
-            if d > SAME_DOCUMENT_DISTANCE:
+            d = hash_distance(h, other, SAME_DOCUMENT_DISTANCE)
+            overlap = text_overlap(tokens, row.get("text_tokens") or [])
+            if not same_document(d, overlap):
                 continue
             entry = {"page": [page["file_position"], page["page"]], "distance": round(d, 4)}
+            if overlap is not None:
+                entry["valueOverlap"] = round(overlap, 3)
             entry |= _visible(row, org)
             if differs_in_anything(
                 mine, row.get("reference"), row.get("id_number"), row.get("full_name")
             ):
                 reused.append(entry)
-                nearest = min(nearest, d)
+                # Strength: the closer of the two views (values alone count as a match).
+                nearest = min(nearest, d, 0.0 if (overlap or 0) >= TEXT_ALONE else 1.0)
             else:
                 repeats.append(entry)
     if not reused:
@@ -450,13 +451,16 @@ def assess(
     velocity: list[Signal],
     policy: RiskPolicy,
     consistency: list[Signal] | None = None,
+    *,
+    verification_id: str | None = None,
 ) -> dict[str, Any]:
     """The fraud result of a verification.
 
     ``documents``: per page ``{"position", "page", "signals": [Signal], "heatmaps":
     {name: key}, "error"?}``; ``file_level``: per file position. Every signal is
     listed where it was measured; the risk score counts each signal name once,
-    at its strongest.
+    at its strongest. With ``verification_id``, a signal with a heat map also
+    gets the API path that serves it (``heatmapUrl``).
     """
     everything: list[Signal] = []
     out_docs = []
@@ -466,9 +470,16 @@ def assess(
         entry: dict[str, Any] = {"position": doc["position"], "page": doc["page"]}
         if doc.get("error"):
             entry["error"] = doc["error"]
-        entry["signals"] = [
-            s.to_dict() | {"heatmapKey": doc.get("heatmaps", {}).get(s.name)} for s in sigs
-        ]
+        entry["signals"] = []
+        for s in sigs:
+            key = doc.get("heatmaps", {}).get(s.name)
+            shown = s.to_dict() | {"heatmapKey": key}
+            if key and verification_id:
+                shown["heatmapUrl"] = (
+                    f"{location(verification_id)}/fraud/heatmaps/"
+                    f"{doc['position']}/{doc['page']}/{s.name}"
+                )
+            entry["signals"].append(shown)
         out_docs.append(entry)
     consistency = consistency or []
     everything += repeat + velocity + consistency
@@ -499,15 +510,19 @@ class FraudStage:
     def __init__(self) -> None:
         self._repo: FraudRepository | None = None
         self._faces: FaceIndexMirror | None = None
+        self._pages: DocumentVectorMirror | None = None
 
-    def _memory(self, ctx: StageContext) -> tuple[FraudRepository, FaceIndexMirror]:
-        if self._repo is None or self._faces is None:
+    def _memory(
+        self, ctx: StageContext
+    ) -> tuple[FraudRepository, FaceIndexMirror, DocumentVectorMirror]:
+        if self._repo is None or self._faces is None or self._pages is None:
             self._repo = FraudRepository(ctx.repo.pool)
             self._faces = FaceIndexMirror(self._repo, ctx.settings.fraud.index_sync_s)
-        return self._repo, self._faces
+            self._pages = DocumentVectorMirror(self._repo, ctx.settings.fraud.index_sync_s)
+        return self._repo, self._faces, self._pages
 
     async def process(self, ctx: StageContext, event: dict[str, Any]) -> StageOutput:
-        repo, faces = self._memory(ctx)
+        repo, faces, stored_pages = self._memory(ctx)
         submission = json.loads(event["submission_json"])
         org = submission["organisation_id"]
         vid = event["verification_id"]
@@ -545,13 +560,18 @@ class FraudStage:
 
         # 2. Pixel forensics and page hashes in Triton; file forensics here. The
         # experimental signals cost ~40% of the model's time: run only if weighed.
+        # What needs no page hash (faces, document numbers, velocity) runs meanwhile.
         stored = await repo.current_policy(org)
         policy = policy_of(
             stored.policy if stored else None, org, stored.version if stored else None
         )
         experimental = any(policy.weights.get(name, 0.0) > 0 for name in EXPERIMENTAL)
+        orgs = {org}
+        if stored is not None and stored.share_signals:
+            orgs |= await repo.sharing_organisations()
+        mine = identity_of(event)
         started = time.monotonic()
-        answers = await asyncio.gather(
+        answers_task = asyncio.gather(
             *(
                 asyncio.to_thread(
                     ctx.triton.document_forensics,
@@ -566,6 +586,14 @@ class FraudStage:
                 for p, img in zip(pages, images, strict=True)
             )
         )
+        people_task = asyncio.ensure_future(
+            self._people(ctx, repo, faces, event, submission, mine, orgs, org, vid)
+        )
+        try:
+            answers = await answers_task
+        except BaseException:
+            people_task.cancel()
+            raise
         model_ms = 1000 * (time.monotonic() - started) if pages else None
         file_level: dict[int, list[Signal]] = {}
         for pos in positions:
@@ -587,6 +615,7 @@ class FraudStage:
         # 3. Heat maps of triggered signals, for reviewers.
         documents: list[dict[str, Any]] = []
         hashes: list[tuple[dict[str, Any], DocumentHash]] = []
+        uploads = []
         for p, answer in zip(pages, answers, strict=True):
             doc: dict[str, Any] = {
                 "position": p["file_position"],
@@ -602,75 +631,75 @@ class FraudStage:
                 doc["signals"].append(signal_from_dict(s))
                 if s.get("heatmapPng"):
                     key = p["object_key"].rsplit(".", 1)[0] + f"-fraud-{s['name']}.png"
-                    await asyncio.to_thread(
-                        ctx.store.put_bytes, key, base64.b64decode(s["heatmapPng"]), "image/png"
+                    uploads.append(
+                        asyncio.to_thread(
+                            ctx.store.put_bytes,
+                            key,
+                            base64.b64decode(s["heatmapPng"]),
+                            "image/png",
+                        )
                     )
                     doc["heatmaps"][s["name"]] = key
             if answer.get("documentHash"):
                 hashes.append((p, DocumentHash.from_dict(answer["documentHash"])))
             documents.append(doc)
+        await asyncio.gather(*uploads)
 
-        # 4. Repeat fraud, within the organisation (and opted-in others, if this one is).
-        orgs = {org}
-        if stored is not None and stored.share_signals:
-            orgs |= await repo.sharing_organisations()
-        mine = identity_of(event)
+        # 4. Document reuse, within the organisation (and opted-in others, if this one is).
         doc_types = {
             (c["file_position"], c["page"]): c["document_type"]
             for c in (event.get("classification") or {}).get("pages", [])
         }
         candidates = {}
         settings = ctx.settings.fraud
+        tokens = {
+            key: text_tokens(line["text"] for line in reading.get("lines", []))
+            for key, reading in readings.items()
+        }
         for p, h in hashes:
             key = (p["file_position"], p["page"])
-            stored_vectors = await repo.document_vectors(
-                sorted(orgs), doc_types.get(key), vid, settings.reuse_scan_limit
+            by_ink = await stored_pages.shortlist(
+                ink_vector(h), doc_types.get(key), orgs, vid, settings.reuse_candidates
             )
-            picked = shortlist(
-                ink_vector(h),
-                [np.asarray(r["ink_vector"], np.float32) for r in stored_vectors],
-                settings.reuse_candidates,
+            # By values too: a re-capture whose page outline was not found ranks low by ink.
+            by_text = await repo.documents_sharing_values(
+                sorted(orgs), doc_types.get(key), tokens.get(key, []), vid
             )
-            ids = [int(stored_vectors[i]["id"]) for i in picked]
+            ids = (
+                by_ink
+                + [
+                    i
+                    for i, _ in sorted(
+                        by_text, key=lambda r: -(text_overlap(tokens.get(key, []), r[1]) or 0.0)
+                    )
+                    if i not in by_ink
+                ][: settings.reuse_candidates]
+            )
             rows = {r["id"]: r for r in await repo.documents_by_id(ids)}
             candidates[key] = [rows[i] for i in ids if i in rows]
         doc_reuse = await asyncio.to_thread(
-            document_reuse, hashes, candidates, mine, org, ctx.settings.fraud.reuse_candidates
-        )
-        embeddings = json.loads((event.get("face") or {}).get("embeddings_json", "[]"))
-        probe = next((e for e in embeddings if e["role"] == "selfie"), None) or next(
-            iter(embeddings), None
-        )
-        face_hits: list[tuple[dict[str, Any], float]] = []
-        if probe is not None:
-            found = await faces.search(probe["embedding"], orgs)
-            rows = {r["id"]: r for r in await repo.faces_by_id([k for k, _ in found])}
-            face_hits = [
-                (rows[k], d) for k, d in found if k in rows and rows[k]["verification_id"] != vid
-            ]
-        repeat = [doc_reuse, face_reuse(face_hits, mine, org)]
-        earlier = (
-            await repo.faces_with_number(sorted(orgs), mine.id_number, vid)
-            if mine.id_number
-            else []
-        )
-        repeat.append(id_number_reuse(earlier, probe["embedding"] if probe else None, mine, org))
-
-        # 5. Velocity.
-        metadata = json.loads(submission.get("metadata_json") or "{}")
-        counts = await repo.velocity(
+            document_reuse,
+            [(p, h, tokens.get((p["file_position"], p["page"]), [])) for p, h in hashes],
+            candidates,
+            mine,
             org,
-            dt.timedelta(seconds=ctx.settings.fraud.velocity_window_s),
-            reference=submission.get("reference"),
-            id_numbers=[mine.id_number] if mine.id_number else [],
-            device_id=_text(metadata.get("deviceId")),
-            ip_address=_text(metadata.get("ipAddress")),
+            2 * settings.reuse_candidates,
         )
-        velocity = velocity_signals(counts, ctx.settings.fraud)
+        people, velocity = await people_task
+        repeat = [doc_reuse, *people]
 
-        result = assess(documents, file_level, repeat, velocity, policy, consistency_signals(event))
+        result = assess(
+            documents,
+            file_level,
+            repeat,
+            velocity,
+            policy,
+            consistency_signals(event),
+            verification_id=vid,
+        )
 
-        # 6. Remember this verification for the ones to come (idempotent per page).
+        # 5. Remember this verification for the ones to come (idempotent per page).
+        embeddings = json.loads((event.get("face") or {}).get("embeddings_json", "[]"))
         await repo.add_documents(
             [
                 DocumentRecord(
@@ -685,6 +714,7 @@ class FraudStage:
                     bytes(h.layout.tobytes()),
                     h.to_dict()["ink"],
                     [float(v) for v in ink_vector(h)],
+                    tokens.get((p["file_position"], p["page"]), []),
                 )
                 for p, h in hashes
             ]
@@ -716,6 +746,52 @@ class FraudStage:
             event_fields={"fraud": {"result_json": json.dumps(result, separators=(",", ":"))}},
             model_ms=model_ms,
         )
+
+    async def _people(
+        self,
+        ctx: StageContext,
+        repo: FraudRepository,
+        faces: FaceIndexMirror,
+        event: dict[str, Any],
+        submission: dict[str, Any],
+        mine: Identity,
+        orgs: set[str],
+        org: str,
+        vid: str,
+    ) -> tuple[list[Signal], list[Signal]]:
+        """Face reuse, document-number reuse and velocity: everything of the stage that
+        needs no page hash (runs while the forensics model works). Raises what the
+        repository raises."""
+        embeddings = json.loads((event.get("face") or {}).get("embeddings_json", "[]"))
+        probe = next((e for e in embeddings if e["role"] == "selfie"), None) or next(
+            iter(embeddings), None
+        )
+        face_hits: list[tuple[dict[str, Any], float]] = []
+        if probe is not None:
+            found = await faces.search(probe["embedding"], orgs)
+            rows = {r["id"]: r for r in await repo.faces_by_id([k for k, _ in found])}
+            face_hits = [
+                (rows[k], d) for k, d in found if k in rows and rows[k]["verification_id"] != vid
+            ]
+        earlier = (
+            await repo.faces_with_number(sorted(orgs), mine.id_number, vid)
+            if mine.id_number
+            else []
+        )
+        people = [
+            face_reuse(face_hits, mine, org),
+            id_number_reuse(earlier, probe["embedding"] if probe else None, mine, org),
+        ]
+        metadata = json.loads(submission.get("metadata_json") or "{}")
+        counts = await repo.velocity(
+            org,
+            dt.timedelta(seconds=ctx.settings.fraud.velocity_window_s),
+            reference=submission.get("reference"),
+            id_numbers=[mine.id_number] if mine.id_number else [],
+            device_id=_text(metadata.get("deviceId")),
+            ip_address=_text(metadata.get("ipAddress")),
+        )
+        return people, velocity_signals(counts, ctx.settings.fraud)
 
 
 def _text(value: Any) -> str | None:

@@ -18,6 +18,7 @@ import pytest
 from models.doctypes import DocumentType
 from tests.fixtures.documents import document
 from tests.fixtures.pipeline import Harness
+from tools.tampergen import iter_set
 from tools.tampergen.exif import CameraExif, build_exif, with_exif
 
 pytestmark = pytest.mark.integration
@@ -139,3 +140,32 @@ def test_a_genuine_card_is_approved_with_its_forensics_listed(harness: Harness) 
         signals
     )
     assert not any(s["triggered"] for s in got["result"]["fraud"]["repeatFraud"])
+
+
+def test_a_triggered_signal_serves_its_heat_map_to_its_organisation_only(
+    harness: Harness,
+) -> None:
+    # A spliced Omang back (dev seed of the tampering set) whose splice leaves a double
+    # JPEG trace: the model triggers double_compression and draws where.
+    (*_, (_, _, upload)) = iter_set(2, 4_050_000, ("splice",))
+    key = _org(harness)
+    got = _verify(harness, key, upload.image_bytes, "cust-heat")
+    sig = next(
+        s
+        for d in got["result"]["fraud"]["documents"]
+        for s in d["signals"]
+        if s["name"] == "double_compression"
+    )
+    assert sig["triggered"], sig
+    assert sig["heatmapUrl"] == (
+        f"/api/v1/kyc/verifications/{got['id']}/fraud/heatmaps/0/0/double_compression"
+    )
+    with harness.client(api_key=key) as c:
+        resp = c.get(sig["heatmapUrl"])
+        assert resp.status_code == 200 and resp.headers["content-type"] == "image/png"
+        heat = cv2.imdecode(np.frombuffer(resp.content, np.uint8), cv2.IMREAD_UNCHANGED)
+        assert heat is not None and heat.size > 0 and heat.max() > 0
+        untriggered = c.get(sig["heatmapUrl"].replace("double_compression", "print_recapture"))
+        assert untriggered.status_code == 404 and untriggered.json()["code"] == "NOT_FOUND"
+    with harness.client(api_key=_org(harness)) as c:
+        assert c.get(sig["heatmapUrl"]).status_code == 404

@@ -124,19 +124,19 @@ def test_a_document_image_reused_under_another_number_is_found_and_a_new_one_is_
         return _row(layout_hash=bytes.fromhex(d["layout"]), ink_hash=d["ink"], **kw)
 
     stored = {(0, 0): [row_of(ha), row_of(hb)]}  # the shortlist, best first
-    sig = document_reuse([(page, ha)], stored, ME, "org_a", 5)
+    sig = document_reuse([(page, ha, [])], stored, ME, "org_a", 5)
     assert sig.triggered and sig.reason_code is ReasonCode.DOCUMENT_REUSED
     assert sig.details["matches"][0]["verificationId"] == "ver_old"
     # Only b stored: another person's card of the same template is not this card.
-    assert not document_reuse([(page, ha)], {(0, 0): [row_of(hb)]}, ME, "org_a", 5).triggered
+    assert not document_reuse([(page, ha, [])], {(0, 0): [row_of(hb)]}, ME, "org_a", 5).triggered
     # The same card, the same holder: a repeat.
     same = {"id_number": "123412345", "full_name": "NEO MOKGOSI"}
     mine = {(0, 0): [row_of(ha, reference="cust-1", **same)]}
-    repeat = document_reuse([(page, ha)], mine, ME, "org_a", 5)
+    repeat = document_reuse([(page, ha, [])], mine, ME, "org_a", 5)
     assert not repeat.triggered and len(repeat.details["sameIdentityRepeats"]) == 1
     # The same card, the same holder, under another client account: reuse.
     other_account = {(0, 0): [row_of(ha, reference="cust-7", **same)]}
-    assert document_reuse([(page, ha)], other_account, ME, "org_a", 5).triggered
+    assert document_reuse([(page, ha, [])], other_account, ME, "org_a", 5).triggered
 
 
 def test_velocity_fires_only_over_the_limit_and_only_for_keys_given() -> None:

@@ -1,5 +1,6 @@
 """The worker's face index against the real PostgreSQL (``fraud_faces``): rebuilt at the
-first search, caught up afterwards, late commits found, organisations kept apart."""
+first search, caught up afterwards, late commits found, organisations kept apart; and
+the page-vector mirror that shortlists document reuse."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import uuid
 import numpy as np
 import pytest
 
-from core.db.fraud import FaceRecord, FraudRepository
+from core.db.fraud import DocumentRecord, FaceRecord, FraudRepository
 from core.db.pool import open_pool
-from streams.fraud_index import FaceIndexMirror
+from streams.fraud_index import DocumentVectorMirror, FaceIndexMirror
 from tests.fixtures.pipeline import Harness
 
 pytestmark = pytest.mark.integration
@@ -67,6 +68,52 @@ def test_the_index_mirrors_the_table(harness: Harness) -> None:
             found = await mirror.search(faces[5], {org})
             rows = await repo.faces_by_id([k for k, d in found if d < 1e-3])
             assert {r["verification_id"] for r in rows} == {"ver_a5", "ver_slow"}
+        finally:
+            await pool.close()
+
+    asyncio.run(go())
+
+
+def _page(vid: str, org: str, doc_type: str, vector: list[float]) -> DocumentRecord:
+    return DocumentRecord(vid, org, None, 0, 0, doc_type, None, None, b"\0" * 8, "00", vector)
+
+
+def test_the_page_mirror_shortlists_by_type_organisation_and_verification(
+    harness: Harness,
+) -> None:
+    async def go() -> None:
+        pool = await open_pool(harness.settings.postgres)
+        try:
+            repo = FraudRepository(pool)
+            rng = np.random.default_rng(11)
+            org, other = f"org_{uuid.uuid4().hex[:8]}", f"org_{uuid.uuid4().hex[:8]}"
+            pages = [_unit(rng) for _ in range(12)]
+            await repo.add_documents(
+                [_page(f"ver_p{i}", org, "payslip", v) for i, v in enumerate(pages)]
+            )
+            await repo.add_documents([_page("ver_bill", org, "electricity_bill", pages[2])])
+            await repo.add_documents([_page("ver_theirs", other, "payslip", pages[4])])
+            mirror = DocumentVectorMirror(repo, sync_every_s=0)
+            probe = np.asarray(pages[4], np.float32)
+            (best, *_) = await mirror.shortlist(probe, "payslip", {org}, "ver_new", 3)
+            (row,) = await repo.documents_by_id([best])
+            assert row["verification_id"] == "ver_p4"
+            # Another organisation's copy only when opted in; its own verification never.
+            both = await mirror.shortlist(probe, "payslip", {org, other}, "ver_new", 2)
+            rows = await repo.documents_by_id(both)
+            assert {r["verification_id"] for r in rows} == {"ver_p4", "ver_theirs"}
+            mine = await mirror.shortlist(probe, "payslip", {org}, "ver_p4", 1)
+            assert (await repo.documents_by_id(mine))[0]["verification_id"] != "ver_p4"
+            # Other types are not candidates; a page stored later is found at the next search.
+            bills = await mirror.shortlist(probe, "electricity_bill", {org}, "ver_new", 5)
+            assert [r["verification_id"] for r in await repo.documents_by_id(bills)] == ["ver_bill"]
+            late = _unit(rng)
+            await repo.add_documents([_page("ver_late", org, "payslip", late)])
+            found = await mirror.shortlist(
+                np.asarray(late, np.float32), "payslip", {org}, "ver_new", 1
+            )
+            assert (await repo.documents_by_id(found))[0]["verification_id"] == "ver_late"
+            assert await mirror.shortlist(probe, "passport", {org}, "ver_new", 3) == []
         finally:
             await pool.close()
 

@@ -13,10 +13,12 @@ SEEDS = range(2_100_200, 2_100_208)
 
 
 def test_a_recaptured_card_comes_first_among_cards_of_its_template() -> None:
-    stored = [
-        ink_vector(document_hash(sample(DocumentType.NATIONAL_ID_FRONT, "scan", s).image))
-        for s in SEEDS
-    ]
+    stored = np.stack(
+        [
+            ink_vector(document_hash(sample(DocumentType.NATIONAL_ID_FRONT, "scan", s).image))
+            for s in SEEDS
+        ]
+    )
     for i, seed in enumerate(SEEDS):
         phone = sample(DocumentType.NATIONAL_ID_FRONT, "phone", seed)
         assert shortlist(ink_vector(document_hash(phone.image)), stored, 1) == [i]
@@ -27,4 +29,13 @@ def test_vectors_are_unit_length_and_blank_pages_are_zero() -> None:
     assert v.shape == (INK_SIDE * INK_SIDE,) and abs(float(np.linalg.norm(v)) - 1) < 1e-5
     blank = document_hash(np.full((400, 600, 3), 255, np.uint8))
     assert not ink_vector(blank).any()
-    assert shortlist(v, [], 3) == [] and shortlist(v, [v, -v], 1) == [0]
+    assert shortlist(v, np.zeros((0, v.size), np.float32), 3) == []
+    assert shortlist(v, np.stack([v, -v]), 1) == [0]
+
+
+def test_rows_not_allowed_are_never_picked() -> None:
+    rng = np.random.default_rng(3)
+    stored = rng.normal(size=(6, 8)).astype(np.float32)
+    allowed = np.array([True, False, True, False, False, False])
+    assert shortlist(stored[1], stored, 1, allowed) != [1]
+    assert sorted(shortlist(stored[1], stored, 5, allowed)) == [0, 2]
