@@ -147,7 +147,7 @@ def _history(org: str, pages: int) -> None:
     asyncio.run(go())
 
 
-def stage(verifications: int, history: int) -> None:
+def stage(verifications: int, history: int, seed: int) -> None:
     settings = get_settings()
     org, key = provision(settings, "fraud benchmark")
     _history(org, history)
@@ -155,9 +155,11 @@ def stage(verifications: int, history: int) -> None:
     durations: list[float] = []
     inference: list[float] = []
     with httpx.Client(base_url=base, timeout=90, headers={"Authorization": f"Bearer {key}"}) as c:
-        for i in range(verifications):
+        # Verification 0 is not counted: it pays the worker's catch-up of the history
+        # just stored (printed apart), which a live organisation spreads over its days.
+        for i in range(verifications + 1):
             card = _jpeg(
-                generate(SEED + 1000 + i, DocumentType.NATIONAL_ID_FRONT, 0, "phone").image
+                generate(seed + 1000 + i, DocumentType.NATIONAL_ID_FRONT, 0, "phone").image
             )
             resp = c.post(
                 "/api/v1/kyc/verify/identity",
@@ -171,7 +173,9 @@ def stage(verifications: int, history: int) -> None:
                 time.sleep(0.5)
                 body = c.get(f"/api/v1/kyc/verifications/{body['id']}").json()
             fraud = body.get("metrics", {}).get("stages", {}).get("fraud")
-            if fraud:
+            if fraud and i == 0:
+                print(f"first verification after the history: {fraud['durationMs']:.0f} ms")
+            elif fraud:
                 durations.append(float(fraud["durationMs"]))
                 inference.append(float(fraud.get("inferenceMs", 0.0)))
     print(
@@ -188,6 +192,12 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=12)
     parser.add_argument("--verifications", type=int, default=8)
     parser.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help="first card; another seed gives cards Triton's response cache has not seen",
+    )
+    parser.add_argument(
         "--history", type=int, default=5000, help="pages the organisation stored before"
     )
     args = parser.parse_args()
@@ -196,10 +206,10 @@ def main() -> None:
     uploads = served(gw, args.documents)
     in_process(uploads)
     if args.verifications:
-        stage(args.verifications, args.history)
+        stage(args.verifications, args.history, args.seed)
     print(
         f"\nreproduce: python -m benchmarks.fraud --documents {args.documents} "
-        f"--verifications {args.verifications} --history {args.history}"
+        f"--verifications {args.verifications} --history {args.history} --seed {args.seed}"
     )
 
 

@@ -6,7 +6,14 @@ import numpy as np
 
 from models.doctypes import DocumentType
 from models.fraud.hashing import document_hash
-from models.fraud.reuse import INK_SIDE, ink_vector, shortlist
+from models.fraud.reuse import (
+    INK_SIDE,
+    ink_vector,
+    same_document,
+    shortlist,
+    text_overlap,
+    text_tokens,
+)
 from tests.fixtures.fraud import sample
 
 SEEDS = range(2_100_200, 2_100_208)
@@ -39,3 +46,25 @@ def test_rows_not_allowed_are_never_picked() -> None:
     allowed = np.array([True, False, True, False, False, False])
     assert shortlist(stored[1], stored, 1, allowed) != [1]
     assert sorted(shortlist(stored[1], stored, 5, allowed)) == [0, 2]
+
+
+def test_value_tokens_keep_numbers_and_read_through_ocr_lookalikes() -> None:
+    page = ["PAYSLIP  Period: 2026-10", "Employee No. E10442", "Net pay P 12,345.00", "Gaborone"]
+    again = ["PAYSLIP Period 2026-1O", "Employee No E1O442", "Net pay P12,345.00", "Gaborone"]
+    a, b = text_tokens(page), text_tokens(again)
+    assert len(a) == 3 and a == sorted(a)  # the period, the number, the amount; no words
+    assert a == b  # punctuation, spacing and O/0 do not change a value
+    assert all(0 <= t < 2**63 for t in a)  # fits PostgreSQL's bigint
+
+
+def test_values_decide_with_the_ink_map() -> None:
+    mine = list(range(10))
+    other_person = [0, 1, 2, 3, 40, 41, 42, 43, 44, 45]  # the template's numbers only
+    assert text_overlap(mine, mine[:2]) is None  # too few values: no evidence
+    assert text_overlap(mine, other_person) == 0.4
+    # The ink map matches, the values disagree: a same-template page of another person.
+    assert not same_document(0.0, text_overlap(mine, other_person))
+    # The ink map matches, the values agree or cannot be compared: the same document.
+    assert same_document(0.0, 1.0) and same_document(0.0, None)
+    # The ink map failed (page outline not found), the values agree: the same document.
+    assert same_document(0.9, 0.9) and not same_document(0.9, None)
