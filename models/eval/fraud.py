@@ -14,9 +14,11 @@ Seeds: the set is ``tools.tampergen.iter_set`` from :data:`EVAL_SEED0` (5,000,00
 was never used to develop or tune a signal; thresholds and constants in
 ``models.fraud.tamper`` were set on the dev range 4,000,000+ (and the recapture evidence
 on 4,000,000-4,007,999 only). Each upload goes through
-:func:`models.fraud.tamper.analyse_image` (with the document's portrait box when the
-geometry is unchanged) and :func:`models.fraud.forensics.image_metadata`, then the
-default :func:`models.fraud.score.score`.
+:func:`models.fraud.tamper.analyse_image` (with the portrait box when the geometry is
+unchanged: the face detector's box of the largest face on the upload, as the face stage
+passes it to the fraud stage; see :func:`portrait_box`) and
+:func:`models.fraud.forensics.image_metadata`, then the default
+:func:`models.fraud.score.score`.
 
 Reported:
 
@@ -64,6 +66,8 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from core.inference import InferenceUnavailable, TritonGateway
 from core.settings import get_settings
 from models.doctypes import DocumentType
+from models.face.detect import FaceModels
+from models.face.locate import as_bgr, find_faces
 from models.fraud import forensics, hashing, reuse, tamper
 from models.fraud.score import RiskPolicy, score
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
@@ -140,16 +144,29 @@ def analyse(
     return signals, times
 
 
+def portrait_box(faces: FaceModels, data: bytes) -> tuple[int, int, int, int] | None:
+    """The box production passes as ``portraitBox``: the face detector's box of the largest
+    face (as :mod:`models.face.serve` and the face stage pick it); none when no face is
+    found or only on a turned page, as in the pipeline (the portrait signal is then not
+    applicable and scores 0)."""
+    image = as_bgr(data)
+    search = find_faces(faces, image) if image is not None else None
+    if search is None or not search.faces or search.rotation:
+        return None
+    x, y, w, h = search.unpadded(search.faces[0]).box
+    return (int(x), int(y), int(w), int(h))
+
+
 def tampering(per_kind: int, genuine: int) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     plan = [("genuine", genuine)] + [(k, per_kind) for k in KINDS if k != "genuine"]
     policy = RiskPolicy()
+    faces = FaceModels.load()
     for kind, n in plan:
         for i, (_, sample, upload) in enumerate(iter_set(n, EVAL_SEED0, (kind,))):
             pb = None
             if kind in GEOMETRY_KEPT and sample.portrait_box is not None:
-                x0, y0, x1, y1 = sample.portrait_box
-                pb = (x0, y0, x1 - x0, y1 - y0)
+                pb = portrait_box(faces, upload.image_bytes)
             photo = sample.condition in PHOTO_CONDITIONS or "recapture" in kind
             signals, times = analyse(upload.image_bytes, pb, photo)
             risk = score(signals, policy)

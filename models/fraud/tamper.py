@@ -41,8 +41,10 @@ Signals:
   the words of the same height on the page: a value re-typed in another font
   or drawn after the capture stands out. Weak: generated templates mix fonts and
   weights legitimately, so a genuine page has outlier words as often as a retyped one.
-- :func:`portrait_substitution`: inside the portrait box against the frame
-  around it: noise level, double-JPEG evidence, grid phase, sharpness.
+- :func:`portrait_substitution`: the printed photo's frame is found around the given box
+  (the face detector's box, or the photo's); inside it against the ring around it:
+  noise level, double-JPEG evidence, and the seam a paste leaves some pixels inside the
+  frame, at any inset (the grid phase is reported, not scored).
 - :func:`recapture`: periodic structure shared by the whole page in the frequency
   domain (five tiles; per frequency the peak most tiles show): an LCD's pixel grid
   or a print's halftone covers the page, a genuine document's fine patterns are
@@ -57,6 +59,7 @@ functions; no I/O; input size is bounded by :data:`MAX_PIXELS`.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -156,6 +159,48 @@ FONT_Z_HIGH = 35.0
 PORTRAIT_RING = 0.25  # ring width around the box, share of the box's short side
 PORTRAIT_NOISE_HALF = 0.9  # |log noise ratio| inside vs outside at score 0.5
 PORTRAIT_NOISE_HIGH = 1.6
+PORTRAIT_DQ_HALF = 0.5  # mean double-JPEG LLR per block inside the box at score 0.5
+PORTRAIT_DQ_HIGH = 1.5
+# The frame: production passes the face detector's box, a tight box around the face inside
+# the printed photo, so the photo's edges (where it meets the card) are searched outwards
+# from it. ID photos put the face roughly centred, in the upper middle: the photo reaches
+# about 0.5-0.9 face sizes beyond the face box at the sides and top and up to ~1.5 below.
+PORTRAIT_FRAME_REACH = 1.5  # face sizes searched outwards at the sides and top
+PORTRAIT_FRAME_REACH_BELOW = 2.0  # and below
+PORTRAIT_FRAME_INSIDE = 6  # px searched inside the box (a frame box's edge is on its border)
+PORTRAIT_FRAME_REFINE = 8  # px around the first estimate searched again along the photo
+# grey levels (median step along a side): weaker is no photo edge; low, as a phone capture
+# blurs a thin frame line down to ~15
+PORTRAIT_FRAME_MIN_STEP = 8.0
+# refining a side: steps this close to the strongest compete and the innermost wins (a
+# header band just beyond the photo); close to 1 so that a paste's edge just inside a
+# faint frame rarely wins
+PORTRAIT_FRAME_SHARE = 0.9
+PORTRAIT_LINE_MAX = 4  # px: a printed frame line is this thin at most
+PORTRAIT_LINE_SHARE = 0.3  # a line's outer step against its inner step, at least
+PORTRAIT_FRAME_ASPECT = (0.9, 1.6)  # photo height over width (ID photos: about 1.3)
+# opposite edges this close to the strongest pair compete and the tightest pair wins: a
+# header band, a machine-readable zone or the card's edge beyond the photo can be stronger
+PORTRAIT_FRAME_PAIR_SHARE = 0.7
+PORTRAIT_FRAME_CENTRE = 0.15  # the face's centre off the photo's, share of its width
+# The seam: a portrait pasted a few pixels inside the photo (the frame line stays) leaves
+# a jump between the last original and the first pasted pixel rows/columns, even with a
+# feathered edge. A forger chooses the inset, so every inset up to PORTRAIT_SEAM_MAX_INSET
+# from the frame's outer edge is tried: per side, the jump into that line against the
+# larger of the jumps one line outside and two lines inside it (a blurred frame's falling
+# edge or the face's own edges do not peak there; at a JPEG block boundary also the jump
+# one block deeper), the log ratios summed over the four sides (a pasted rectangle shows
+# on all of them). The best inset is the frame line's own inner edge, so the score is the
+# second best, away from it. Dev (seeds 4,000,000+, face-detector boxes): genuine at most
+# 0.87 (79 pages with a found face), swaps median 2.3.
+PORTRAIT_SEAM_MAX_INSET = 16  # the frame's line, then up to ~12 px
+PORTRAIT_SEAM_FLOOR = 0.2  # grey levels added to each mean jump
+# a phone capture tilts the frame by a pixel or two along a side: each side is read in
+# segments, each shifted (up to PORTRAIT_SEAM_ALIGN px) onto the side's mean frame profile
+PORTRAIT_SEAM_SEGMENTS = 4
+PORTRAIT_SEAM_ALIGN = 3
+PORTRAIT_SEAM_HALF = 1.2  # summed log jump ratio at score 0.5
+PORTRAIT_SEAM_HIGH = 2.2
 
 # recapture
 RC_TILE = 256  # analysed tiles (pixels); five of them over the page
@@ -853,7 +898,12 @@ def font_inconsistency(img: ImageInput, text_boxes: list[Box] | None = None) -> 
 
 # -- portrait ---------------------------------------------------------------------------------
 def portrait_substitution(img: ImageInput, portrait_box: Box | None) -> Signal:
-    """Does the portrait carry the same capture traces as the page around it?"""
+    """Does the portrait carry the same capture traces as the page around it?
+
+    ``portrait_box`` may be the face detector's box of the portrait face or the printed
+    photo's frame: the frame is searched around it (:func:`_portrait_frame`) and, when
+    none is convincing, the box itself is taken as the photo's edge.
+    """
     name, code = "portrait_substitution", ReasonCode.PORTRAIT_SUBSTITUTED
     if portrait_box is None:
         return not_applicable(name, PORTRAIT_THRESHOLD, code, "no portrait box")
@@ -862,6 +912,10 @@ def portrait_substitution(img: ImageInput, portrait_box: Box | None) -> Signal:
     if w < 32 or h < 32 or x < 0 or y < 0 or x + w > iw or y + h > ih:
         return not_applicable(name, PORTRAIT_THRESHOLD, code, "portrait box outside the image")
     grey = _grey(img)
+    found = _portrait_frame(grey, portrait_box)
+    measures: dict[str, float] = {"frameFound": float(found is not None)}
+    if found is not None:
+        x, y, w, h = found
     b = 8
     ring_w = max(16, int(min(w, h) * PORTRAIT_RING))
     # the noise map of the portrait and its ring only (block-aligned, with a margin so that
@@ -878,7 +932,6 @@ def portrait_substitution(img: ImageInput, portrait_box: Box | None) -> Signal:
     ring[
         max(0, y // b - ry0) : (y + h) // b - ry0 + 1, max(0, x // b - rx0) : (x + w) // b - rx0 + 1
     ] = np.nan
-    measures: dict[str, float] = {}
     parts: list[float] = []
     if np.isfinite(inner).sum() >= 6 and np.isfinite(ring).sum() >= 6:
         nr = math.log((np.nanmedian(inner) + NOISE_FLOOR) / (np.nanmedian(ring) + NOISE_FLOOR))
@@ -890,13 +943,15 @@ def portrait_substitution(img: ImageInput, portrait_box: Box | None) -> Signal:
             inside = llr[(y + 8) // 8 : (y + h - 8) // 8, (x + 8) // 8 : (x + w - 8) // 8]
             mean_in = float(inside.mean()) if inside.size else 0.0
             measures["doubleJpegLlrPerBlock"] = mean_in
-            parts.append(squash(mean_in, 0.5, 1.5))
+            parts.append(squash(mean_in, PORTRAIT_DQ_HALF, PORTRAIT_DQ_HIGH))
+        # reported only: a genuine page's print structure shifts the grid as often (AUC 0.64
+        # on the dev set, and the cause of most false positives)
         on, off = _grid_energy(grey[y : y + h, x : x + w], 32)
         if on.size:
-            ratio = float(np.median((off + 0.1) / (on + 0.1)))
-            measures["gridRatio"] = ratio
-            valid = float(np.median(off)) >= SPLICE_MIN_BLOCKINESS
-            parts.append(squash(ratio, 2.0, 4.0) if valid else 0.0)
+            measures["gridRatio"] = float(np.median((off + 0.1) / (on + 0.1)))
+    seam = _portrait_seam(grey, x, y, w, h)
+    measures["seamLogRatio"] = seam
+    parts.append(squash(seam, PORTRAIT_SEAM_HALF, PORTRAIT_SEAM_HIGH))
     score = max(parts) if parts else 0.0
     heat = np.zeros((max(1, ih // 16), max(1, iw // 16)))
     heat[y // 16 : (y + h) // 16 + 1, x // 16 : (x + w) // 16 + 1] = score
@@ -905,10 +960,220 @@ def portrait_substitution(img: ImageInput, portrait_box: Box | None) -> Signal:
         score,
         PORTRAIT_THRESHOLD,
         code,
-        regions=(portrait_box,) if score >= PORTRAIT_THRESHOLD else (),
+        regions=((x, y, w, h),) if score >= PORTRAIT_THRESHOLD else (),
         heatmap=heatmap_from_blocks(heat, img.bgr.shape),
         details=measures,
     )
+
+
+def _side_lines(
+    grey: npt.NDArray[np.float32], side: int, edge: int, out: int, inn: int, lo: int, hi: int
+) -> tuple[npt.NDArray[np.float32], int]:
+    """Lines parallel to one side (0 left, 1 right, 2 top, 3 bottom), outermost first.
+
+    ``edge``: the side's outermost photo line (a column for left/right, a row for top/bottom);
+    from ``out`` lines outside it to ``inn`` - 1 inside, each over ``lo:hi`` along the side
+    (clipped to the image). Returns the lines and the index of ``edge`` among them.
+    """
+    ih, iw = grey.shape
+    n = iw if side < 2 else ih
+    inward = 1 if side in (0, 2) else -1
+    out = max(0, min(out, edge if inward > 0 else n - 1 - edge))
+    inn = max(1, min(inn, n - edge if inward > 0 else edge + 1))
+    a, b = (edge - out, edge + inn) if inward > 0 else (edge - inn + 1, edge + out + 1)
+    lines = grey[lo:hi, a:b].T if side < 2 else grey[a:b, lo:hi]
+    return (lines if inward > 0 else lines[::-1]), out
+
+
+def _edge_strength(lines: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """Per line i of ``lines`` (parallel lines, outermost first), how straight and strong an
+    edge between lines i - 1 and i is: the median over the side of the step across five
+    lines, which a slight tilt or blur of the frame survives and the face's or the photo's
+    own curved edges do not."""
+    n = lines.shape[0]
+    out = np.zeros(n)
+    if n >= 6:
+        out[3 : n - 2] = np.abs(np.median(lines[5:] - lines[:-5], axis=1))
+    return out
+
+
+def _frame_edge(lines: npt.NDArray[np.float32]) -> int | None:
+    """Index of the frame's outermost line among ``lines`` (parallel lines, outermost first).
+
+    The frame is the innermost strong straight step (a header band or the card's edge just
+    beyond it can be stronger); with a printed frame line, that is the line's inner step,
+    and its outer step is returned.
+    """
+    n = lines.shape[0]
+    strength = _edge_strength(lines)
+    top = float(strength.max()) if n else 0.0
+    if top < PORTRAIT_FRAME_MIN_STEP:
+        return None
+    c = int(np.flatnonzero(strength >= PORTRAIT_FRAME_SHARE * top).max())
+    steps = np.diff(lines.mean(axis=1, dtype=np.float64))  # steps[i]: into line i + 1
+    near = np.arange(max(0, c - 4), min(n - 1, c + 3))
+    e = int(near[np.argmax(np.abs(steps[near]))])
+    # a printed frame line: a ridge or valley, its outer step opposite to its inner one (a
+    # blurred single edge only ramps one way)
+    line = [
+        i
+        for i in range(max(1, e - PORTRAIT_LINE_MAX - 1), e - 1)
+        if steps[i] * steps[e] < 0
+        and abs(steps[i]) >= PORTRAIT_LINE_SHARE * abs(steps[e])
+        and abs(steps[i]) >= max(abs(steps[i - 1]), abs(steps[i + 1]))
+    ]
+    if line:
+        e = max(line, key=lambda i: abs(steps[i]))
+    return e + 1
+
+
+def _best_pair(
+    a: npt.NDArray[np.float64],
+    ca: npt.NDArray[np.int64],
+    b: npt.NDArray[np.float64],
+    cb: npt.NDArray[np.int64],
+    ok: npt.NDArray[np.bool_],
+) -> tuple[int, int] | None:
+    """The coordinates (ca[i], cb[j]) of the strongest allowed pair of opposite edges."""
+    if not a.size or not b.size:
+        return None
+    total = np.where(ok, a[:, None] + b[None, :], -1.0)
+    weak = (a[:, None] < PORTRAIT_FRAME_MIN_STEP) | (b[None, :] < PORTRAIT_FRAME_MIN_STEP)
+    total[weak] = -1.0
+    best = float(total.max())
+    if best < 0:
+        return None
+    # the tightest pair nearly as strong as the best: a header band or the card's edge
+    # beyond the photo can be stronger than the photo's own edge
+    span = np.abs(cb[None, :] - ca[:, None]).astype(np.float64)
+    span[total < PORTRAIT_FRAME_PAIR_SHARE * best] = np.inf
+    i, j = np.unravel_index(int(np.argmin(span)), span.shape)
+    return int(ca[i]), int(cb[j])
+
+
+def _portrait_frame(grey: npt.NDArray[np.float32], box: Box) -> Box | None:
+    """The printed photo around ``box`` (a face inside it, or the photo itself), or None.
+
+    Opposite sides are searched together, outwards from the box: left and right with the
+    face about centred between them, then top and bottom photo-shaped for that width.
+    Each side is then refined along the photo's own extent.
+    """
+    x, y, w, h = box
+    edges = [x, x + w - 1, y, y + h - 1]
+    reach = [
+        round(PORTRAIT_FRAME_REACH * w),
+        round(PORTRAIT_FRAME_REACH * w),
+        round(PORTRAIT_FRAME_REACH * h),
+        round(PORTRAIT_FRAME_REACH_BELOW * h),
+    ]
+
+    def candidates(side: int, lo: int, hi: int) -> tuple[npt.NDArray[np.float64], Any]:
+        lines, at = _side_lines(
+            grey, side, edges[side], reach[side], PORTRAIT_FRAME_INSIDE, max(0, lo), hi
+        )
+        sign = 1 if side in (0, 2) else -1
+        return _edge_strength(lines), edges[side] + sign * (np.arange(lines.shape[0]) - at)
+
+    sl, cl = candidates(0, y, y + h)
+    sr, cr = candidates(1, y, y + h)
+    width = cr[None, :] - cl[:, None] + 1
+    off = np.abs((cl[:, None] + cr[None, :]) / 2 - (x + w / 2))
+    lr = _best_pair(sl, cl, sr, cr, (width >= w) & (off <= PORTRAIT_FRAME_CENTRE * width))
+    if lr is None:
+        return None
+    fw = lr[1] - lr[0] + 1
+    st, ct = candidates(2, lr[0], lr[1] + 1)
+    sb, cb = candidates(3, lr[0], lr[1] + 1)
+    height = cb[None, :] - ct[:, None] + 1
+    lo_a, hi_a = PORTRAIT_FRAME_ASPECT
+    tb = _best_pair(st, ct, sb, cb, (height >= lo_a * fw) & (height <= hi_a * fw))
+    if tb is None:
+        return None
+    edges = [lr[0], lr[1], tb[0], tb[1]]
+    found: list[int] = []
+    for side in range(4):
+        a, b = (edges[2], edges[3] + 1) if side < 2 else (edges[0], edges[1] + 1)
+        m = (b - a) // 10
+        r = PORTRAIT_FRAME_REFINE
+        # few lines inside: a paste's edge just inside the frame can be the stronger one
+        lines, at = _side_lines(grey, side, edges[side], r, r + 1, a + m, b - m)
+        i = _frame_edge(lines)
+        if i is None:
+            return None
+        found.append(edges[side] + (i - at) * (1 if side in (0, 2) else -1))
+    x0, x1, y0, y1 = found
+    fw, fh = x1 - x0 + 1, y1 - y0 + 1
+    holds = x0 <= x + w // 5 and x1 >= x + w - w // 5 and y0 <= y + h // 5 and y1 >= y + h - h // 5
+    if fw < 32 or fh < 32 or not holds:
+        return None
+    return (x0, y0, fw, fh)
+
+
+def _portrait_seam_ratios(
+    grey: npt.NDArray[np.float32], x: int, y: int, w: int, h: int
+) -> npt.NDArray[np.float64]:
+    """Per side (rows) and inset k = 1..PORTRAIT_SEAM_MAX_INSET (columns), the log ratio of
+    the jump between the lines k-1 and k px inside the photo over its neighbours' jumps.
+
+    The neighbours are the jumps one line outside and two lines inside (a blurred or
+    feathered seam spreads over two lines); only the middle of each side, away from the
+    corners, is read.
+    """
+    kmax = PORTRAIT_SEAM_MAX_INSET
+    m = max(4, min(w, h) // 8)
+    edges = [x, x + w - 1, y, y + h - 1]
+    out = np.zeros((4, kmax))
+    slack = PORTRAIT_SEAM_ALIGN
+    pad = slack + 1  # lines read outside the frame's edge
+    need = pad + kmax + 3 + 8 + slack  # the lines one JPEG block deeper too
+    frame = np.arange(pad - 1, pad + PORTRAIT_LINE_MAX + 1)  # steps into the frame's lines
+    k = np.arange(1, kmax + 1)
+    for side in range(4):
+        lo, hi = (y + m, y + h - m) if side < 2 else (x + m, x + w - m)
+        cuts = np.linspace(lo, hi, PORTRAIT_SEAM_SEGMENTS + 1).astype(int)
+        steps, jumps = [], []
+        for a, b in itertools.pairwise(cuts):
+            lines, at = _side_lines(grey, side, edges[side], pad, need - pad, a, b)
+            lines = lines.astype(np.float64)
+            if at < pad or lines.shape[0] < need:  # the image's border: repeat its last line
+                lines = np.concatenate(
+                    [
+                        np.repeat(lines[:1], pad - at, axis=0),
+                        lines,
+                        np.repeat(lines[-1:], need - lines.shape[0] - (pad - at), axis=0),
+                    ]
+                )
+            steps.append(np.diff(lines.mean(axis=1)))  # [i]: into line i + 1
+            jumps.append(np.abs(np.diff(lines, axis=0)).mean(axis=1))
+        # a tilted frame: each segment is shifted onto the side's mean frame profile
+        ref = np.mean(steps, axis=0)[frame]
+        here, beside = np.zeros(k.size), np.zeros(k.size)
+        for st, jump in zip(steps, jumps, strict=True):
+            fit = [float(st[frame + d] @ ref) for d in range(-slack, slack + 1)]
+            d = int(np.argmax(fit)) - slack
+            # jump[base + k]: the jump into inset line k (k = 0: from outside into the frame)
+            base = pad - 1 + d
+            here += jump[base + k]
+            near = np.maximum(jump[base + k - 1], jump[base + k + 2])
+            # a JPEG block boundary jumps on every genuine page: one block deeper it does too
+            at_k = edges[side] + d + k if side in (0, 2) else edges[side] - d - k + 1
+            beside += np.where(at_k % 8 == 0, np.maximum(near, jump[base + k + 8]), near)
+        n = len(steps)
+        out[side] = np.log((here / n + PORTRAIT_SEAM_FLOOR) / (beside / n + PORTRAIT_SEAM_FLOOR))
+    return out
+
+
+def _portrait_seam(grey: npt.NDArray[np.float32], x: int, y: int, w: int, h: int) -> float:
+    """Evidence of a paste boundary inside the frame: the second-best inset, summed over sides.
+
+    The best inset is the frame line's inner edge where the frame has a printed line (the
+    same inset on every side), so the paste is the next one; insets within two lines of
+    the best are a blurred copy of it.
+    """
+    total = _portrait_seam_ratios(grey, x, y, w, h).sum(axis=0)
+    best = int(np.argmax(total))
+    rest = np.delete(total, np.arange(max(0, best - 2), min(total.size, best + 3)))
+    return float(rest.max()) if rest.size else 0.0
 
 
 # -- recapture ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -112,3 +113,62 @@ def test_shared_intermediates_are_computed_once() -> None:
     assert tamper.double_compression(img).score == first.score
     fresh = tamper.double_compression(tamper.load_image(data))
     assert fresh.score == pytest.approx(first.score)
+
+
+def _portrait_page(
+    pasted: bool, feather: bool, inset: int = 3, rings: bool = False
+) -> tamper.ImageInput:
+    """A noisy page with a framed, smoothly shaded portrait; optionally another one pasted
+    ``inset`` px inside the frame (feathered or not), as a forger's tool does. ``rings``:
+    curved shading (a face's edges are curved, the frame's straight)."""
+    rng = np.random.default_rng(7)
+    page = np.full((240, 240), 200.0) + rng.normal(0, 2.0, (240, 240))
+    x, y, w, h = 60, 50, 100, 130
+    yy, xx = np.mgrid[0:h, 0:w]
+    if rings:
+        page[y : y + h, x : x + w] = 120 + 50 * np.sin(np.hypot(xx - 50, yy - 45) / 9.0)
+    else:
+        page[y : y + h, x : x + w] = 90 + 60 * np.sin(xx / 17.0) * np.cos(yy / 23.0)
+    page[y - 2 : y + h + 2, x - 2 : x + w + 2][[0, 1, -2, -1], :] = 90  # the frame
+    page[y - 2 : y + h + 2, [x - 2, x - 1, x + w, x + w + 1]] = 90
+    if pasted:
+        ph, pw = h - 2 * inset, w - 2 * inset
+        py, px = np.mgrid[0:ph, 0:pw]
+        if rings:
+            face = 120 + 50 * np.cos(np.hypot(px - 40, py - 50) / 7.0)  # tone matched
+        else:
+            face = 150 + 40 * np.cos(px / 11.0 + 1.0) * np.sin(py / 13.0 + 0.5)
+        mask = np.zeros((ph + 2, pw + 2), np.float32)
+        mask[1:-1, 1:-1] = 1.0
+        if feather:  # the 2 px feathered edge of a careful forger
+            mask = cv2.GaussianBlur(mask, (0, 0), 2.0)
+        alpha = mask[1:-1, 1:-1].astype(np.float64)
+        inner = (slice(y + inset, y + h - inset), slice(x + inset, x + w - inset))
+        page[inner] = alpha * face + (1 - alpha) * page[inner]
+    page += rng.normal(0, 1.0, page.shape)
+    bgr = np.repeat(np.clip(page, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+    return tamper.from_array(bgr)
+
+
+@pytest.mark.parametrize("feather", [False, True])
+def test_the_seam_of_a_portrait_pasted_inside_the_frame_is_caught(feather: bool) -> None:
+    box = (60, 50, 100, 130)
+    clean = tamper.portrait_substitution(_portrait_page(False, feather), box)
+    swapped = tamper.portrait_substitution(_portrait_page(True, feather), box)
+    assert not clean.triggered and clean.details["seamLogRatio"] < 0.6
+    assert swapped.triggered and swapped.details["seamLogRatio"] > tamper.PORTRAIT_SEAM_HIGH
+    assert swapped.score > clean.score + 0.4
+    # the region is the frame found around the box: the photo and its printed line
+    assert swapped.regions == ((58, 48, 104, 134),)
+
+
+@pytest.mark.parametrize("inset", [4, 5])
+def test_a_paste_at_another_inset_is_caught_from_a_face_box(inset: int) -> None:
+    face = (85, 75, 50, 50)  # the face detector's box: tight, inside the photo's upper middle
+    clean = tamper.portrait_substitution(_portrait_page(False, False, rings=True), face)
+    swapped = tamper.portrait_substitution(_portrait_page(True, False, inset, True), face)
+    assert clean.details["frameFound"] == swapped.details["frameFound"] == 1.0
+    assert not clean.triggered and clean.details["seamLogRatio"] < 0.6
+    assert swapped.triggered and len(swapped.regions) == 1
+    rx, ry, rw, rh = swapped.regions[0]  # the photo found around the face, not the face
+    assert rx <= 85 and ry <= 75 and rx + rw >= 135 and ry + rh >= 125 and rw * rh > 3 * 50 * 50
