@@ -229,6 +229,17 @@ class Pipeline:
             return self._ctx
 
     def _register(self, stage: Stage) -> None:
+        warm = getattr(stage, "warm", None)
+        if warm is not None:
+            # Memory a stage builds from the database (the fraud stage's face index and
+            # page vectors) is built when the worker starts, not by the first event.
+            async def warm_up() -> None:
+                try:
+                    await warm(await self.context())
+                except Exception:  # the first event builds it instead
+                    log.exception("warming stage %s failed", stage.name)
+
+            self.app.task(warm_up)
         for lane in LANES:
             # The batch lane gets one slot per worker; interactive traffic the rest.
             self.app.agent(

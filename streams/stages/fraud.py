@@ -27,6 +27,7 @@ import asyncio
 import base64
 import datetime as dt
 import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,9 @@ OTHER_PERSON_DISTANCE = SAME_PERSON_DISTANCE
 
 
 # -- pure core ------------------------------------------------------------------------------
+log = logging.getLogger(__name__)
+
+
 def documents_to_examine(event: dict[str, Any]) -> list[dict[str, Any]]:
     """Document pages that were decoded (selfies and reference photos are not documents)."""
     return [
@@ -520,6 +524,14 @@ class FraudStage:
             self._faces = FaceIndexMirror(self._repo, ctx.settings.fraud.index_sync_s)
             self._pages = DocumentVectorMirror(self._repo, ctx.settings.fraud.index_sync_s)
         return self._repo, self._faces, self._pages
+
+    async def warm(self, ctx: StageContext) -> None:
+        """Build the face index and the page-vector mirror from PostgreSQL (at worker start:
+        a large history takes seconds). Raises what the repository raises."""
+        _, faces, stored_pages = self._memory(ctx)
+        started = time.monotonic()
+        added = await faces.sync(force=True) + await stored_pages.sync(force=True)
+        log.info("fraud memory: %d rows in %.1f s", added, time.monotonic() - started)
 
     async def process(self, ctx: StageContext, event: dict[str, Any]) -> StageOutput:
         repo, faces, stored_pages = self._memory(ctx)
