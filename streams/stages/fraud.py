@@ -40,6 +40,7 @@ from core.settings import FraudSettings
 from core.verification_view import location
 from models.doctypes import DocumentType
 from models.extract.cross import names_match, person_of
+from models.fraud import consistency
 from models.fraud.forensics import (
     FileTooLarge,
     compare_text_layer,
@@ -147,67 +148,16 @@ def file_signals(
 
 # Extraction checks whose failure says the document disagrees with itself (or with the
 # verification's other documents): the data was changed, or misread.
-CONSISTENCY_CHECKS: dict[str, tuple[str, ReasonCode]] = {
-    "MRZ_VIZ_AGREEMENT": ("mrz_viz_mismatch", ReasonCode.MRZ_VIZ_MISMATCH),
-    "BARCODE_VIZ_AGREEMENT": ("barcode_viz_mismatch", ReasonCode.BARCODE_VIZ_MISMATCH),
-    "STATEMENT_ARITHMETIC": ("arithmetic_mismatch", ReasonCode.ARITHMETIC_MISMATCH),
-    "PAYSLIP_ARITHMETIC": ("arithmetic_mismatch", ReasonCode.ARITHMETIC_MISMATCH),
-    "NAME_MATCH": ("cross_document_mismatch", ReasonCode.CROSS_DOCUMENT_MISMATCH),
-    "DOB_MATCH": ("cross_document_mismatch", ReasonCode.CROSS_DOCUMENT_MISMATCH),
-}
-CONSISTENCY_SCORE = 0.8  # a fact, not a measurement; under 1 because OCR misreads fail it too
-CONSISTENCY_THRESHOLD = 0.5
-
-
 def consistency_signals(event: dict[str, Any]) -> list[Signal]:
-    """The extraction stage's agreement checks as fraud signals, one per kind.
-
-    A kind no check measured is not applicable; one that passed everywhere
-    scores 0; one that failed anywhere scores :data:`CONSISTENCY_SCORE` with
-    the failing checks' reasons in the details.
-    """
+    """The extraction stage's agreement checks as fraud signals
+    (:func:`models.fraud.consistency.signals`)."""
     extraction = event.get("extraction") or {}
     checks = [
         c
         for x in extraction.get("pages", [])
         for c in json.loads(x["extraction_json"]).get("checks", [])
     ] + json.loads(extraction.get("cross_checks_json", "[]"))
-    measured: dict[str, list[dict[str, Any]]] = {}
-    for c in checks:
-        kind = CONSISTENCY_CHECKS.get(c["name"])
-        if kind is not None and c["status"] in ("pass", "fail"):
-            measured.setdefault(kind[0], []).append(c)
-    out = []
-    for name, code in dict(CONSISTENCY_CHECKS.values()).items():
-        found = measured.get(name)
-        if not found:
-            out.append(
-                Signal(
-                    name,
-                    0.0,
-                    CONSISTENCY_THRESHOLD,
-                    code,
-                    applicable=False,
-                    details={"notApplicable": "no such check on these documents"},
-                )
-            )
-            continue
-        failed = [c for c in found if c["status"] == "fail"]
-        out.append(
-            Signal(
-                name,
-                CONSISTENCY_SCORE if failed else 0.0,
-                CONSISTENCY_THRESHOLD,
-                code,
-                details={
-                    "checks": len(found),
-                    "failed": [
-                        {"check": c["name"], "reasons": c.get("reasons", [])} for c in failed
-                    ],
-                },
-            )
-        )
-    return out
+    return consistency.signals(checks)
 
 
 def strongest(signals: list[Signal]) -> list[Signal]:
