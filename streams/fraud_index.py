@@ -35,11 +35,12 @@ import numpy as np
 import numpy.typing as npt
 
 from core.db.fraud import FraudRepository
-from models.fraud.reuse import shortlist
+from models.fraud.reuse import shortlist, worth_comparing
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 
 GAP_WINDOW = 1000
 SYNC_BATCH = 10_000
+SCAN_DEPTH = 20  # ink-ranked pages looked at per candidate wanted, before values filter
 
 
 class _TableMirror(ABC):
@@ -152,16 +153,21 @@ class _Shelf:
     ids: list[int] = field(default_factory=list)
     org_codes: list[int] = field(default_factory=list)
     positions: dict[str, list[int]] = field(default_factory=dict)  # verification -> rows
+    tokens: list[list[int]] = field(default_factory=list)  # models.fraud.reuse.text_tokens
     pending: list[npt.NDArray[np.float32]] = field(default_factory=list)
     matrix: npt.NDArray[np.float32] | None = None
+    org_array: npt.NDArray[np.int64] | None = None
 
-    def stacked(self) -> npt.NDArray[np.float32]:
+    def stacked(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """(vectors, organisation codes) of every row held, as arrays (rebuilt only
+        after rows were added)."""
         if self.pending:
             parts = ([self.matrix] if self.matrix is not None else []) + [np.stack(self.pending)]
             self.matrix = np.asarray(np.concatenate(parts), np.float32)
+            self.org_array = np.asarray(self.org_codes, np.int64)
             self.pending = []
-        assert self.matrix is not None
-        return self.matrix
+        assert self.matrix is not None and self.org_array is not None
+        return self.matrix, self.org_array
 
 
 class DocumentVectorMirror(_TableMirror):
@@ -190,6 +196,7 @@ class DocumentVectorMirror(_TableMirror):
             org = str(r["organisation_id"])
             shelf.org_codes.append(self.org_code.setdefault(org, len(self.org_code)))
             shelf.pending.append(np.asarray(r["ink_vector"], np.float32))
+            shelf.tokens.append(list(r.get("text_tokens") or []))
 
     async def shortlist(
         self,
@@ -198,20 +205,25 @@ class DocumentVectorMirror(_TableMirror):
         orgs: set[str],
         exclude_verification: str,
         k: int,
+        tokens: list[int] | None = None,
     ) -> list[int]:
         """Row ids of the ``k`` stored pages of ``document_type`` and ``orgs`` (not of
-        ``exclude_verification``) whose ink vectors are most similar, best first.
-        Catches up first (see the module docstring)."""
+        ``exclude_verification``) whose ink vectors are most similar, best first; with
+        the page's value ``tokens``, pages whose values disagree are passed over
+        (``reuse.worth_comparing``: they cannot be the same document). Catches up first
+        (see the module docstring)."""
         await self.sync()
         async with self._lock:  # a snapshot no catch-up is appending to
             shelf = self.shelves.get(document_type)
             if shelf is None or not shelf.ids:
                 return []
-            matrix = shelf.stacked()
+            matrix, org_array = shelf.stacked()
             codes = [self.org_code[o] for o in orgs if o in self.org_code]
-            allowed = np.isin(np.asarray(shelf.org_codes[: len(matrix)]), codes)
+            allowed = np.isin(org_array, codes)
             for pos in shelf.positions.get(exclude_verification, []):
                 allowed[pos] = False
             ids = shelf.ids[: len(matrix)]
-        picked = await asyncio.to_thread(shortlist, vector, matrix, k, allowed)
-        return [ids[i] for i in picked]
+            stored_tokens = shelf.tokens[: len(matrix)]
+        ranked = await asyncio.to_thread(shortlist, vector, matrix, SCAN_DEPTH * k, allowed)
+        keep = [i for i in ranked if worth_comparing(tokens or [], stored_tokens[i])]
+        return [ids[i] for i in keep[:k]]

@@ -218,12 +218,12 @@ class FraudRepository:
     async def document_vectors_after(
         self, after_id: int, limit: int = 10_000
     ) -> list[dict[str, Any]]:
-        """Page rows (id, organisation, verification, type, ink vector) with ``id >
+        """Page rows (id, organisation, verification, type, ink vector, value tokens) with ``id >
         after_id``, oldest first: the worker's mirror (``streams.fraud_index``)."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT id, organisation_id, verification_id, document_type, ink_vector"
-                " FROM fraud_documents WHERE id > %s ORDER BY id LIMIT %s",
+                "SELECT id, organisation_id, verification_id, document_type, ink_vector,"
+                " text_tokens FROM fraud_documents WHERE id > %s ORDER BY id LIMIT %s",
                 (after_id, limit),
                 binary=True,  # real[] in binary parses ~2x faster than as text
             )
@@ -243,8 +243,8 @@ class FraudRepository:
             return []
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT id, organisation_id, verification_id, document_type, ink_vector"
-                " FROM fraud_documents WHERE id = ANY(%s)",
+                "SELECT id, organisation_id, verification_id, document_type, ink_vector,"
+                " text_tokens FROM fraud_documents WHERE id = ANY(%s)",
                 (ids,),
                 binary=True,
             )

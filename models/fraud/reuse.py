@@ -94,6 +94,14 @@ def text_overlap(a: Sequence[int], b: Sequence[int]) -> float | None:
     return len(set(a) & set(b)) / min(len(a), len(b))
 
 
+def worth_comparing(mine: Sequence[int], theirs: Sequence[int]) -> bool:
+    """Can the two pages still be one document (:func:`same_document`) whatever their ink
+    maps say? False when their values are comparable and disagree: the full ink-map
+    comparison (tens of ms, and the stored map fetched) is then skipped."""
+    overlap = text_overlap(mine, theirs)
+    return overlap is None or overlap >= TEXT_CONFIRMS
+
+
 def same_document(distance: float, overlap: float | None) -> bool:
     """The decision of document reuse from the ink-map distance
     (:func:`models.fraud.hashing.hash_distance`) and the value overlap (:func:`text_overlap`):

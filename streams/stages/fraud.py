@@ -54,7 +54,14 @@ from models.fraud.hashing import (
     DocumentHash,
     hash_distance,
 )
-from models.fraud.reuse import TEXT_ALONE, ink_vector, same_document, text_overlap, text_tokens
+from models.fraud.reuse import (
+    TEXT_ALONE,
+    TEXT_CONFIRMS,
+    ink_vector,
+    same_document,
+    text_overlap,
+    text_tokens,
+)
 from models.fraud.score import RiskPolicy, score
 from models.fraud.search import FACE_REUSE_THRESHOLD, SAME_PERSON_DISTANCE
 from models.fraud.signal import ReasonCode, Signal, squash
@@ -498,6 +505,7 @@ class FraudStage:
         face = json.loads((event.get("face") or {}).get("result_json", "null")) or {}
         portraits = {(p["position"], p["page"]): p for p in face.get("portraits", [])}
 
+        marks = [("start", time.monotonic())]
         # 1. Bytes: each original once; the page image for PDFs.
         positions = sorted({p["file_position"] for p in pages})
         originals: dict[int, bytes] = dict(
@@ -520,6 +528,7 @@ class FraudStage:
 
         images = await asyncio.gather(*(image_of(p) for p in pages))
 
+        marks.append(("fetch", time.monotonic()))
         # 2. Pixel forensics and page hashes in Triton; file forensics here. The
         # experimental signals cost ~40% of the model's time: run only if weighed.
         # What needs no page hash (faces, document numbers, velocity) runs meanwhile.
@@ -574,9 +583,11 @@ class FraudStage:
                 texts,
             )
 
+        marks.append(("forensics", time.monotonic()))
         # 3. Heat maps of triggered signals, for reviewers.
         documents: list[dict[str, Any]] = []
         hashes: list[tuple[dict[str, Any], DocumentHash]] = []
+        raw_hashes: dict[tuple[int, int], dict[str, str]] = {}  # as served: no re-compression
         uploads = []
         for p, answer in zip(pages, answers, strict=True):
             doc: dict[str, Any] = {
@@ -604,9 +615,11 @@ class FraudStage:
                     doc["heatmaps"][s["name"]] = key
             if answer.get("documentHash"):
                 hashes.append((p, DocumentHash.from_dict(answer["documentHash"])))
+                raw_hashes[(p["file_position"], p["page"])] = answer["documentHash"]
             documents.append(doc)
         await asyncio.gather(*uploads)
 
+        marks.append(("heatmaps", time.monotonic()))
         # 4. Document reuse, within the organisation (and opted-in others, if this one is).
         doc_types = {
             (c["file_position"], c["page"]): c["document_type"]
@@ -620,25 +633,31 @@ class FraudStage:
         }
         for p, h in hashes:
             key = (p["file_position"], p["page"])
+            mine_tokens = tokens.get(key, [])
             by_ink = await stored_pages.shortlist(
-                ink_vector(h), doc_types.get(key), orgs, vid, settings.reuse_candidates
+                ink_vector(h),
+                doc_types.get(key),
+                orgs,
+                vid,
+                settings.reuse_candidates,
+                mine_tokens,
             )
             # By values too: a re-capture whose page outline was not found ranks low by ink.
             by_text = await repo.documents_sharing_values(
-                sorted(orgs), doc_types.get(key), tokens.get(key, []), vid
+                sorted(orgs), doc_types.get(key), mine_tokens, vid
             )
-            ids = (
-                by_ink
-                + [
-                    i
-                    for i, _ in sorted(
-                        by_text, key=lambda r: -(text_overlap(tokens.get(key, []), r[1]) or 0.0)
-                    )
-                    if i not in by_ink
-                ][: settings.reuse_candidates]
-            )
+            agreeing = [
+                (overlap, i)
+                for i, theirs in by_text
+                if (overlap := text_overlap(mine_tokens, theirs)) is not None
+                and overlap >= TEXT_CONFIRMS
+                and i not in by_ink
+            ]
+            by_values = [i for _, i in sorted(agreeing, reverse=True)]
+            ids = by_ink + by_values[: settings.reuse_candidates]
             rows = {r["id"]: r for r in await repo.documents_by_id(ids)}
             candidates[key] = [rows[i] for i in ids if i in rows]
+        marks.append(("shortlist", time.monotonic()))
         doc_reuse = await asyncio.to_thread(
             document_reuse,
             [(p, h, tokens.get((p["file_position"], p["page"]), [])) for p, h in hashes],
@@ -647,7 +666,9 @@ class FraudStage:
             org,
             2 * settings.reuse_candidates,
         )
+        marks.append(("compare", time.monotonic()))
         people, velocity = await people_task
+        marks.append(("people", time.monotonic()))
         repeat = [doc_reuse, *people]
 
         result = assess(
@@ -662,7 +683,7 @@ class FraudStage:
 
         # 5. Remember this verification for the ones to come (idempotent per page).
         embeddings = json.loads((event.get("face") or {}).get("embeddings_json", "[]"))
-        await repo.add_documents(
+        remember_pages = repo.add_documents(
             [
                 DocumentRecord(
                     vid,
@@ -674,14 +695,14 @@ class FraudStage:
                     mine.id_number,
                     mine.full_name,
                     bytes(h.layout.tobytes()),
-                    h.to_dict()["ink"],
+                    raw_hashes[(p["file_position"], p["page"])]["ink"],
                     [float(v) for v in ink_vector(h)],
                     tokens.get((p["file_position"], p["page"]), []),
                 )
                 for p, h in hashes
             ]
         )
-        await repo.add_faces(
+        remember_faces = repo.add_faces(
             [
                 FaceRecord(
                     vid,
@@ -696,6 +717,16 @@ class FraudStage:
                 )
                 for e in embeddings
             ]
+        )
+        await asyncio.gather(remember_pages, remember_faces)
+        marks.append(("remember", time.monotonic()))
+        # Where a slow stage spent its time (the pipeline's metrics have the total only).
+        log.info(
+            "fraud %s: %s",
+            vid,
+            ", ".join(
+                f"{name} {1000 * (t - marks[i][1]):.0f} ms" for i, (name, t) in enumerate(marks[1:])
+            ),
         )
         risk = result["risk"]
         return StageOutput(

@@ -114,6 +114,31 @@ def test_the_page_mirror_shortlists_by_type_organisation_and_verification(
             )
             assert (await repo.documents_by_id(found))[0]["verification_id"] == "ver_late"
             assert await mirror.shortlist(probe, "passport", {org}, "ver_new", 3) == []
+            # A page whose values disagree with the probe's is not worth comparing.
+            valued = _unit(rng)
+            await repo.add_documents(
+                [
+                    DocumentRecord(
+                        "ver_valued",
+                        org,
+                        None,
+                        0,
+                        0,
+                        "payslip",
+                        None,
+                        None,
+                        b"\0" * 8,
+                        "00",
+                        valued,
+                        [1, 2, 3, 4],
+                    )
+                ]
+            )
+            near = np.asarray(valued, np.float32)
+            (hit,) = await mirror.shortlist(near, "payslip", {org}, "ver_new", 1, [1, 2, 3, 9])
+            assert (await repo.documents_by_id([hit]))[0]["verification_id"] == "ver_valued"
+            other = await mirror.shortlist(near, "payslip", {org}, "ver_new", 1, [6, 7, 8, 9])
+            assert (await repo.documents_by_id(other))[0]["verification_id"] != "ver_valued"
         finally:
             await pool.close()
 

@@ -13,6 +13,7 @@ from models.fraud.reuse import (
     shortlist,
     text_overlap,
     text_tokens,
+    worth_comparing,
 )
 from tests.fixtures.fraud import sample
 
@@ -68,3 +69,5 @@ def test_values_decide_with_the_ink_map() -> None:
     assert same_document(0.0, 1.0) and same_document(0.0, None)
     # The ink map failed (page outline not found), the values agree: the same document.
     assert same_document(0.9, 0.9) and not same_document(0.9, None)
+    # Pages whose values disagree are not compared in full; unknown values always are.
+    assert not worth_comparing(mine, other_person) and worth_comparing(mine, mine[:2])
