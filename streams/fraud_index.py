@@ -6,12 +6,15 @@
 - :class:`DocumentVectorMirror` holds the ink vector of every stored page
   (``fraud_documents``, :func:`models.fraud.reuse.ink_vector`) per document
   type, and shortlists reuse candidates by a brute-force dot product (576-d,
-  about 2.3 KB of memory per stored page; 100,000 pages of a type take ~20 ms).
+  about 2.3 KB of memory per stored page; 100,000 pages of a type take ~20 ms),
+  with each page's OCR value tokens, so that pages whose values disagree are
+  passed over before the full comparison.
   Why a mirror: reading 5,000 vectors from PostgreSQL for every page cost
   0.5-1 s, more than the whole stage's budget.
 
-Both are rebuilt from their table on the first search after the worker
-starts, and caught up before a search (at most every
+Both are built from their table when the worker starts
+(``FraudStage.warm``; or by the first search, if that failed), and caught up
+before a search (at most every
 ``BOTSKYC_FRAUD_INDEX_SYNC_S``): each fraud-stage event pulls the rows written
 since, by any worker. Why a catch-up rather than a broadcast topic: the
 workers of one Faust app share a consumer group, so an event reaches one of
