@@ -4,8 +4,9 @@
   in a :class:`models.fraud.search.FaceIndex` (usearch HNSW above 20k vectors,
   exact below).
 - :class:`DocumentVectorMirror` holds the ink vector of every stored page
-  (``fraud_documents``, :func:`models.fraud.reuse.ink_vector`) per document
-  type, and shortlists reuse candidates by a brute-force dot product (576-d,
+  (``fraud_documents``, :func:`models.fraud.reuse.ink_vector`) per organisation
+  and document type, and shortlists reuse candidates by a brute-force dot
+  product over the organisations searched (576-d,
   about 2.3 KB of memory per stored page; 100,000 pages of a type take ~20 ms),
   with each page's OCR value tokens, so that pages whose values disagree are
   passed over before the full comparison.
@@ -31,14 +32,13 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from core.db.fraud import FraudRepository
-from models.fraud.reuse import shortlist, worth_comparing
+from models.fraud.reuse import worth_comparing
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 
 GAP_WINDOW = 1000
@@ -148,39 +148,54 @@ class FaceIndexMirror(_TableMirror):
         return [(key, d) for key, d in hits if self.org_of.get(key) in orgs][:k]
 
 
-@dataclass
 class _Shelf:
-    """The stored pages of one document type: row ids, organisation codes, and the
-    vectors (stacked into one matrix when searched)."""
+    """The stored pages of one organisation and document type: row ids, verifications,
+    value tokens, and the vectors in a matrix that grows by doubling (appending a page
+    copies nothing; searching reads a view)."""
 
-    ids: list[int] = field(default_factory=list)
-    org_codes: list[int] = field(default_factory=list)
-    positions: dict[str, list[int]] = field(default_factory=dict)  # verification -> rows
-    tokens: list[list[int]] = field(default_factory=list)  # models.fraud.reuse.text_tokens
-    pending: list[npt.NDArray[np.float32]] = field(default_factory=list)
-    matrix: npt.NDArray[np.float32] | None = None
-    org_array: npt.NDArray[np.int64] | None = None
+    def __init__(self, dim: int) -> None:
+        self.ids: list[int] = []
+        self.positions: dict[str, list[int]] = {}  # verification -> rows
+        self.tokens: list[list[int]] = []  # models.fraud.reuse.text_tokens
+        self.buffer = np.zeros((64, dim), np.float32)
 
-    def stacked(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        """(vectors, organisation codes) of every row held, as arrays (rebuilt only
-        after rows were added)."""
-        if self.pending:
-            parts = ([self.matrix] if self.matrix is not None else []) + [np.stack(self.pending)]
-            self.matrix = np.asarray(np.concatenate(parts), np.float32)
-            self.org_array = np.asarray(self.org_codes, np.int64)
-            self.pending = []
-        assert self.matrix is not None and self.org_array is not None
-        return self.matrix, self.org_array
+    def add(
+        self, row_id: int, verification: str, vector: npt.NDArray[np.float32], tokens: list[int]
+    ) -> None:
+        n = len(self.ids)
+        if n == len(self.buffer):
+            grown = np.zeros((2 * n, self.buffer.shape[1]), np.float32)
+            grown[:n] = self.buffer
+            self.buffer = grown
+        self.buffer[n] = vector
+        self.positions.setdefault(verification, []).append(n)
+        self.ids.append(row_id)
+        self.tokens.append(tokens)
+
+    def best(
+        self, vector: npt.NDArray[np.float32], exclude_verification: str, depth: int
+    ) -> list[tuple[float, int, list[int]]]:
+        """(similarity, row id, tokens) of the ``depth`` most similar pages, best first."""
+        n = len(self.ids)
+        sims = self.buffer[:n] @ vector
+        for pos in self.positions.get(exclude_verification, []):
+            sims[pos] = -np.inf
+        top = np.argpartition(-sims, depth - 1)[:depth] if depth < n else np.arange(n)
+        return [
+            (float(sims[i]), self.ids[i], self.tokens[i])
+            for i in top[np.argsort(-sims[top], kind="stable")]
+            if np.isfinite(sims[i])
+        ]
 
 
 class DocumentVectorMirror(_TableMirror):
-    """``fraud_documents`` ink vectors per document type; see the module docstring."""
+    """``fraud_documents`` ink vectors per organisation and document type; see the module
+    docstring."""
 
     def __init__(self, repo: FraudRepository, sync_every_s: float) -> None:
         super().__init__(sync_every_s)
         self.repo = repo
-        self.shelves: dict[str | None, _Shelf] = {}
-        self.org_code: dict[str, int] = {}
+        self.shelves: dict[tuple[str, str | None], _Shelf] = {}
 
     async def _rows_after(self, after_id: int, limit: int) -> list[dict[str, Any]]:
         return await self.repo.document_vectors_after(after_id, limit)
@@ -193,13 +208,14 @@ class DocumentVectorMirror(_TableMirror):
 
     def _hold(self, rows: list[dict[str, Any]], first: bool) -> None:
         for r in rows:
-            shelf = self.shelves.setdefault(r["document_type"], _Shelf())
-            shelf.positions.setdefault(str(r["verification_id"]), []).append(len(shelf.ids))
-            shelf.ids.append(int(r["id"]))
-            org = str(r["organisation_id"])
-            shelf.org_codes.append(self.org_code.setdefault(org, len(self.org_code)))
-            shelf.pending.append(np.asarray(r["ink_vector"], np.float32))
-            shelf.tokens.append(list(r.get("text_tokens") or []))
+            vector = np.asarray(r["ink_vector"], np.float32)
+            key = (str(r["organisation_id"]), r["document_type"])
+            shelf = self.shelves.get(key)
+            if shelf is None:
+                shelf = self.shelves[key] = _Shelf(vector.size)
+            shelf.add(
+                int(r["id"]), str(r["verification_id"]), vector, list(r.get("text_tokens") or [])
+            )
 
     async def shortlist(
         self,
@@ -216,17 +232,18 @@ class DocumentVectorMirror(_TableMirror):
         (``reuse.worth_comparing``: they cannot be the same document). Catches up first
         (see the module docstring)."""
         await self.sync()
-        async with self._lock:  # a snapshot no catch-up is appending to
-            shelf = self.shelves.get(document_type)
-            if shelf is None or not shelf.ids:
-                return []
-            matrix, org_array = shelf.stacked()
-            codes = [self.org_code[o] for o in orgs if o in self.org_code]
-            allowed = np.isin(org_array, codes)
-            for pos in shelf.positions.get(exclude_verification, []):
-                allowed[pos] = False
-            ids = shelf.ids[: len(matrix)]
-            stored_tokens = shelf.tokens[: len(matrix)]
-        ranked = await asyncio.to_thread(shortlist, vector, matrix, SCAN_DEPTH * k, allowed)
-        keep = [i for i in ranked if worth_comparing(tokens or [], stored_tokens[i])]
-        return [ids[i] for i in keep[:k]]
+        async with self._lock:  # no catch-up is appending meanwhile
+            shelves = [
+                shelf
+                for org in sorted(orgs)
+                if (shelf := self.shelves.get((org, document_type))) is not None and shelf.ids
+            ]
+            ranked = sorted(
+                (
+                    hit
+                    for shelf in shelves
+                    for hit in shelf.best(vector, exclude_verification, SCAN_DEPTH * k)
+                ),
+                key=lambda hit: -hit[0],
+            )
+        return [i for _, i, theirs in ranked if worth_comparing(tokens or [], theirs)][:k]
