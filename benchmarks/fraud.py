@@ -69,9 +69,9 @@ def _once(fn: Callable[[], object]) -> float:
     return _timed(fn, 1)[0]
 
 
-def served(gw: TritonGateway, documents: int) -> list[bytes]:
+def served(gw: TritonGateway, documents: int, seed: int) -> list[bytes]:
     uploads = [
-        _jpeg(generate(SEED + i, TYPES[i % len(TYPES)], 0, "phone").image) for i in range(documents)
+        _jpeg(generate(seed + i, TYPES[i % len(TYPES)], 0, "phone").image) for i in range(documents)
     ]
     gw.document_forensics(uploads[0])  # warm-up: first call loads nothing new, but pays imports
     wall: list[float] = []
@@ -195,7 +195,7 @@ def main() -> None:
         "--seed",
         type=int,
         default=SEED,
-        help="first card; another seed gives cards Triton's response cache has not seen",
+        help="first document; another seed gives documents Triton's response cache has not seen",
     )
     parser.add_argument(
         "--history", type=int, default=5000, help="pages the organisation stored before"
@@ -203,7 +203,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     gw = TritonGateway(get_settings().triton)
-    uploads = served(gw, args.documents)
+    uploads = served(gw, args.documents, args.seed)
     in_process(uploads)
     if args.verifications:
         stage(args.verifications, args.history, args.seed)
