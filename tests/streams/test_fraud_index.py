@@ -137,8 +137,8 @@ def test_the_page_mirror_shortlists_by_type_organisation_and_verification(
             near = np.asarray(valued, np.float32)
             (hit,) = await mirror.shortlist(near, "payslip", {org}, "ver_new", 1, [1, 2, 3, 9])
             assert (await repo.documents_by_id([hit]))[0]["verification_id"] == "ver_valued"
-            other = await mirror.shortlist(near, "payslip", {org}, "ver_new", 1, [6, 7, 8, 9])
-            assert (await repo.documents_by_id(other))[0]["verification_id"] != "ver_valued"
+            others = await mirror.shortlist(near, "payslip", {org}, "ver_new", 1, [6, 7, 8, 9])
+            assert (await repo.documents_by_id(others))[0]["verification_id"] != "ver_valued"
         finally:
             await pool.close()
 

@@ -141,7 +141,7 @@ def _portrait_page(
         mask = np.zeros((ph + 2, pw + 2), np.float32)
         mask[1:-1, 1:-1] = 1.0
         if feather:  # the 2 px feathered edge of a careful forger
-            mask = cv2.GaussianBlur(mask, (0, 0), 2.0)
+            mask = np.asarray(cv2.GaussianBlur(mask, (0, 0), 2.0), np.float32)
         alpha = mask[1:-1, 1:-1].astype(np.float64)
         inner = (slice(y + inset, y + h - inset), slice(x + inset, x + w - inset))
         page[inner] = alpha * face + (1 - alpha) * page[inner]
