@@ -99,6 +99,9 @@ def auth_middleware_factory(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP or not scope["path"].startswith(PROTECTED_PREFIX):
             await app(scope, receive, send)
             return
+        # A client's synchronous deadline (Prefer: wait) counts from here, before the key
+        # lookup and the rate limiter: they are part of what the client waits for.
+        scope.setdefault("state", {})["received_at"] = time.monotonic()
         state: State = scope["app"].state
         path = scope["path"]
         headers = {
@@ -166,6 +169,13 @@ async def authenticate(state: State, authorization: str) -> Principal:
         return principal
     settings: AuthSettings = state.settings.auth
     return verify_token(settings, token)
+
+
+def received_at(request: Request[Any, Any, Any]) -> float:
+    """``time.monotonic()`` when the request reached the API (set by the middleware; now,
+    for a route outside it)."""
+    value = request.scope.get("state", {}).get("received_at")
+    return float(value) if isinstance(value, float) else time.monotonic()
 
 
 def principal_of(request: Request[Any, Any, Any]) -> Principal:

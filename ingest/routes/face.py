@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from litestar import Request, Response, post
@@ -10,7 +9,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from core.domain import Category
-from ingest.auth import requires
+from ingest.auth import received_at, requires
 from ingest.deps import organisation_id, verification_service
 from ingest.routes.verify import submit
 from ingest.service import VerificationService
@@ -39,13 +38,13 @@ from ingest.service import VerificationService
 async def compare(
     request: Request[Any, Any, State], org: str, service: VerificationService
 ) -> Response[dict[str, Any]]:
-    received_at = time.monotonic()
+    arrived = received_at(request)
     response = await submit(
         request,
         Category.FACE,
         org,
         service,
-        received_at,
+        arrived,
         file_fields=frozenset({"image", "selfie"}),
     )
     if response.status_code != 200:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,7 +15,7 @@ from core.domain import Category
 from core.errors import FileTooLarge, InvalidRequest, ServiceUnavailable, TooManyFiles
 from core.telemetry import current_traceparent, span
 from core.verification_view import location
-from ingest.auth import requires
+from ingest.auth import received_at, requires
 from ingest.deps import organisation_id, verification_service
 from ingest.service import Prefer, VerificationService
 from ingest.uploads import parse_multipart
@@ -63,7 +62,7 @@ async def verify(
     org: str,
     service: VerificationService,
 ) -> Response[dict[str, Any]]:
-    received_at = time.monotonic()  # the synchronous deadline counts from here
+    arrived = received_at(request)  # the synchronous deadline counts from here
     routes = [c for c in Category if c is not Category.FACE]
     try:
         cat = Category(category)
@@ -75,7 +74,7 @@ async def verify(
             + (" (faces: POST /api/v1/kyc/face/compare)" if cat is Category.FACE else ""),
             field="category",
         )
-    return await submit(request, cat, org, service, received_at)
+    return await submit(request, cat, org, service, arrived)
 
 
 @post(
@@ -100,8 +99,8 @@ async def verify(
 async def extract(
     request: Request[Any, Any, State], org: str, service: VerificationService
 ) -> Response[dict[str, Any]]:
-    received_at = time.monotonic()
-    response = await submit(request, Category.AUTO, org, service, received_at)
+    arrived = received_at(request)
+    response = await submit(request, Category.AUTO, org, service, arrived)
     if response.status_code != 200:
         return response
     return Response(
