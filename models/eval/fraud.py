@@ -63,11 +63,11 @@ from typing import Any
 
 import cv2
 import numpy as np
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from core.inference import InferenceUnavailable, TritonGateway
 from core.settings import get_settings
 from models.doctypes import DocumentType
+from models.eval.documents import read_page
 from models.extract.document import extract_document
 from models.face.detect import FaceModels
 from models.face.locate import as_bgr, find_faces
@@ -263,19 +263,6 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
     }
 
 
-def _read(gw: TritonGateway, data: bytes) -> dict[str, Any]:
-    """The served ``document_ocr`` reading of one encoded image (retried on a busy server)."""
-    for attempt in Retrying(
-        retry=retry_if_exception_type(InferenceUnavailable),
-        stop=stop_after_attempt(4),
-        wait=wait_exponential(multiplier=2, max=30),
-        reraise=True,
-    ):
-        with attempt:
-            (reading,) = gw.document_ocr([data])
-    return reading
-
-
 def _reading_tokens(gw: TritonGateway | None, image: np.ndarray[Any, Any]) -> list[int]:
     """The page's value tokens as the pipeline computes them: OCR by the served
     ``document_ocr`` (as the OCR stage would read the upload), then ``text_tokens``."""
@@ -284,7 +271,7 @@ def _reading_tokens(gw: TritonGateway | None, image: np.ndarray[Any, Any]) -> li
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
     if not ok:  # pragma: no cover - OpenCV encodes any BGR image
         return []
-    reading = _read(gw, bytes(buf.tobytes()))
+    reading, _ = read_page(gw, bytes(buf.tobytes()), "", None)
     return reuse.text_tokens(line["text"] for line in reading.get("lines", []))
 
 
@@ -293,7 +280,7 @@ def check_signals(gw: TritonGateway, data: bytes, doc_type: DocumentType) -> lis
     extraction's agreement checks (MRZ and barcode against the visual zone, payslip and
     statement arithmetic) as :mod:`models.fraud.consistency` signals. The document type
     is the true one (the classifier's, in the pipeline, is right on ~99% of pages)."""
-    reading = _read(gw, data)
+    reading, _ = read_page(gw, data, "", None)
     extraction = extract_document(
         doc_type,
         reading.get("lines", []),
@@ -582,7 +569,10 @@ def _gateway() -> TritonGateway | None:
     try:
         gw.document_ocr([cv2.imencode(".png", np.full((64, 64, 3), 255, np.uint8))[1].tobytes()])
     except InferenceUnavailable as exc:
-        print(f"  Triton unavailable ({exc}): document reuse by ink map only", file=sys.stderr)
+        print(
+            f"  Triton unavailable ({exc}): no extraction checks, document reuse by ink map only",
+            file=sys.stderr,
+        )
         return None
     return gw
 
