@@ -9,6 +9,7 @@ from core.domain import Decision, Status
 from models.fraud.score import RiskPolicy, score
 from models.fraud.signal import ReasonCode, Signal
 from streams.stages.decision import decide
+from tests.fixtures.events import submission_json
 
 PAGE = {
     "file_position": 0,
@@ -29,20 +30,9 @@ def _event(
     doc_type: str = "national_id_front",
     extracted: bool = True,
 ) -> dict[str, Any]:
-    files = [
-        {
-            "position": 0,
-            "role": "document",
-            "object_key": "k",
-            "sha256": "s",
-            "size_bytes": 1,
-            "media_type": "image/jpeg",
-            "filename": "a.jpg",
-        }
-    ]
     lines = [{"text": "OMANG", "confidence": 0.99, "box": [[0, 0], [9, 0], [9, 9], [0, 9]]}]
     event: dict[str, Any] = {
-        "submission_json": json.dumps({"files": files, "requested_type": "identity"}),
+        "submission_json": submission_json("identity"),
         "intake": {"pages": [PAGE]},
         "quality": {
             "pages": [

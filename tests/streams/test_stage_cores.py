@@ -12,6 +12,7 @@ from PIL import Image
 from core.domain import Decision, Status
 from streams.stages.decision import decide, finished_event_id
 from streams.stages.intake import normalise, page_key
+from tests.fixtures.events import submission_json
 from tests.fixtures.files import pdf_with_pages
 from tests.fixtures.images import document_like
 
@@ -64,19 +65,8 @@ def _event(
     doc_type: str | None = None,
     probability: float = 0.97,
 ) -> dict[str, object]:
-    files = [
-        {
-            "position": 0,
-            "role": "document",
-            "object_key": "k",
-            "sha256": "s",
-            "size_bytes": 1,
-            "media_type": "image/jpeg",
-            "filename": "a.jpg",
-        }
-    ]
     event: dict[str, object] = {
-        "submission_json": json.dumps({"files": files, "requested_type": category}),
+        "submission_json": submission_json(category),
         "intake": {"pages": pages},
         "quality": {"pages": quality},
     }
