@@ -137,6 +137,14 @@ def test_a_document_image_reused_under_another_number_is_found_and_a_new_one_is_
     # The same card, the same holder, under another client account: reuse.
     other_account = {(0, 0): [row_of(ha, reference="cust-7", **same)]}
     assert document_reuse([(page, ha, [])], other_account, ME, "org_a", 5).triggered
+    # Values decide with the ink map: the same ink with other values is another person's
+    # page of the template; other ink with the same values is this page captured again.
+    values = [11, 22, 33, 44, 55]
+    other_values = {(0, 0): [row_of(ha, text_tokens=[11, 66, 77, 88, 99])]}
+    assert not document_reuse([(page, ha, values)], other_values, ME, "org_a", 5).triggered
+    same_values = {(0, 0): [row_of(hb, text_tokens=values)]}
+    rescued = document_reuse([(page, ha, values)], same_values, ME, "org_a", 5)
+    assert rescued.triggered and rescued.details["matches"][0]["valueOverlap"] == 1.0
 
 
 def test_velocity_fires_only_over_the_limit_and_only_for_keys_given() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from core.db.fraud import DocumentRecord, FaceRecord, FraudRepository
 from core.db.pool import open_pool
-from streams.fraud_index import DocumentVectorMirror, FaceIndexMirror
+from streams.fraud_index import DocumentVectorMirror, FaceIndexMirror, _Shelf
 from tests.fixtures.pipeline import Harness
 
 pytestmark = pytest.mark.integration
@@ -143,3 +143,17 @@ def test_the_page_mirror_shortlists_by_type_organisation_and_verification(
             await pool.close()
 
     asyncio.run(go())
+
+
+def test_a_shelf_keeps_every_page_when_it_grows() -> None:
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)  # past 64, 128 and 256 rows
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)  # ink vectors are unit length
+    shelf = _Shelf(16)
+    for i, v in enumerate(vectors):
+        shelf.add(1000 + i, f"ver_{i % 150}", v, [])
+    for i in (0, 63, 64, 200, 299):
+        (sim, row_id, _), *_ = shelf.best(vectors[i], "ver_none", 3)
+        assert row_id == 1000 + i and sim == pytest.approx(1.0, abs=1e-5)
+    # A verification's own pages are never its candidates (rows 7 and 157 here).
+    assert {h[1] for h in shelf.best(vectors[7], "ver_7", 300)}.isdisjoint({1007, 1157})
