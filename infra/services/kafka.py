@@ -19,6 +19,16 @@ from infra.services.base import Service, ServiceError, port_is_open
 LOG4J_CONFIG = REPO_ROOT / "infra" / "kafka" / "log4j2.properties"
 
 
+def new_cluster_id() -> str:
+    """A KRaft cluster id: a random UUID in URL-safe base64 (22 characters) that does not
+    start with "-", which the storage tool's argument parser would take for an option
+    (one fresh format in 64 failed so; Kafka's own ``Uuid.randomUuid`` redraws too)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class KafkaService(Service):
     """Single-node KRaft cluster bound to the configured host."""
 
@@ -96,7 +106,7 @@ class KafkaService(Service):
             )
         )
         if not (data / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = new_cluster_id()
             cmd = self._java(
                 "kafka.tools.StorageTool",
                 "format",

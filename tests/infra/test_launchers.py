@@ -12,6 +12,7 @@ import pytest
 
 from core.settings import PostgresSettings, Settings, StackSettings, StorageSettings
 from infra.services import MinioService, PostgresService, ServiceError
+from infra.services.kafka import new_cluster_id
 from infra.stack import services
 
 pytestmark = pytest.mark.integration
@@ -79,3 +80,9 @@ def test_status_of_a_stopped_service(private: Settings) -> None:
     st = PostgresService(private).status()
     assert not st.running and not st.healthy
     assert "stopped" in st.line()
+
+
+def test_a_kraft_cluster_id_never_looks_like_an_option() -> None:
+    ids = [new_cluster_id() for _ in range(2000)]  # ~31 would start with "-" unguarded
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
+    assert len(set(ids)) == len(ids)
