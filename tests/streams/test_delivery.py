@@ -71,6 +71,7 @@ def assert_each_finished_once(h: Harness, ids: list[str]) -> None:
     print(f"{len(ids)} finished; {redelivered} completion event(s) redelivered with the same id")
 
 
+@pytest.mark.timeout(600)  # above the hang guard below, so that the guard is what speaks
 def test_worker_killed_mid_batch_loses_nothing_and_finishes_nothing_twice(
     private: Harness,
 ) -> None:
@@ -86,6 +87,13 @@ def test_worker_killed_mid_batch_loses_nothing_and_finishes_nothing_twice(
     pid = private.worker.read_pid()
     assert pid is not None
     os.killpg(pid, signal.SIGKILL)  # no goodbye: offsets, producer buffers, all dropped
+    # SIGKILL is delivered, not done: a worker still tearing down its memory looks alive
+    # and the consumer group still lists it, so start() would see "already running" and
+    # start nothing (one CI run waited out its timeout so).
+    gone_by = time.monotonic() + 30
+    while private.worker.read_pid() is not None and time.monotonic() < gone_by:
+        time.sleep(0.05)
+    assert private.worker.read_pid() is None, "the killed worker did not exit in 30 s"
     done_at_kill = private.sql(
         "SELECT count(*) FROM verifications WHERE id = ANY(%s)"
         " AND status IN ('completed', 'failed')",
