@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.db.fraud import FraudRepository
-from models.fraud.reuse import worth_comparing
+from models.fraud.reuse import shortlist, worth_comparing
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 
 GAP_WINDOW = 1000
@@ -177,15 +177,10 @@ class _Shelf:
     ) -> list[tuple[float, int, list[int]]]:
         """(similarity, row id, tokens) of the ``depth`` most similar pages, best first."""
         n = len(self.ids)
-        sims = self.buffer[:n] @ vector
-        for pos in self.positions.get(exclude_verification, []):
-            sims[pos] = -np.inf
-        top = np.argpartition(-sims, depth - 1)[:depth] if depth < n else np.arange(n)
-        return [
-            (float(sims[i]), self.ids[i], self.tokens[i])
-            for i in top[np.argsort(-sims[top], kind="stable")]
-            if np.isfinite(sims[i])
-        ]
+        allowed = np.ones(n, bool)
+        allowed[self.positions.get(exclude_verification, [])] = False
+        picked = shortlist(vector, self.buffer[:n], depth, allowed)
+        return [(float(self.buffer[i] @ vector), self.ids[i], self.tokens[i]) for i in picked]
 
 
 class DocumentVectorMirror(_TableMirror):
