@@ -1,4 +1,4 @@
-"""Shared helpers: percentiles, machine description, process memory."""
+"""Shared helpers: percentiles, machine description, CPU contention, process memory."""
 
 from __future__ import annotations
 
@@ -35,6 +35,48 @@ def machine() -> str:
         f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB RAM, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
     )
+
+
+def _cpu_ticks() -> tuple[int, int, int] | None:
+    """(steal, idle, total) jiffies of all CPUs since boot; None off Linux."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    ticks = [int(v) for v in fields[:8]]  # user nice system idle iowait irq softirq steal
+    return ticks[7] if len(ticks) > 7 else 0, ticks[3] + ticks[4], sum(ticks)
+
+
+class CpuMeter:
+    """Share of CPU time the hypervisor gave to other guests (steal) and the load average
+    while a benchmark ran: a shared VM's timings are only comparable at similar steal.
+
+    Use as a context manager; :meth:`summary` is one printable line.
+    """
+
+    def __init__(self) -> None:
+        self._start: tuple[int, int, int] | None = None
+        self.steal_pct = float("nan")
+        self.idle_pct = float("nan")
+
+    def __enter__(self) -> CpuMeter:
+        self._start = _cpu_ticks()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = _cpu_ticks()
+        if self._start is None or end is None or end[2] <= self._start[2]:
+            return
+        total = end[2] - self._start[2]
+        self.steal_pct = 100 * (end[0] - self._start[0]) / total
+        self.idle_pct = 100 * (end[1] - self._start[1]) / total
+
+    def summary(self) -> str:
+        load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+        return (
+            f"CPU steal {self.steal_pct:.1f}%, idle {self.idle_pct:.1f}% during the run; "
+            f"load average {load}"
+        )
 
 
 def group_rss_mib(pid: int) -> float:

@@ -25,12 +25,13 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import httpx
 import numpy as np
 
-from benchmarks.common import machine, percentile
+from benchmarks.common import CpuMeter, machine, percentile
 from core.db.fraud import DocumentRecord, FraudRepository
 from core.db.pool import open_pool
 from core.inference import TritonGateway
@@ -40,6 +41,7 @@ from models.doctypes import DocumentType
 from models.fraud.forensics import image_metadata
 from models.fraud.hashing import document_hash, hash_distance
 from models.fraud.reuse import INK_SIDE, ink_vector, shortlist
+from models.fraud.serve import analyse
 from tools.docgen import generate
 
 SEED = 8_800_000
@@ -100,6 +102,16 @@ def in_process(uploads: list[bytes]) -> None:
         document_hash(np.asarray(cv2.imdecode(np.frombuffer(d, np.uint8), 1), np.uint8))
         for d in uploads
     ]
+    # The served model's work in this process, alone and on a 2-thread pool as Triton runs
+    # it (config.pbtxt "threads"), interleaved so that both see the same machine.
+    alone: list[float] = []
+    pooled: list[float] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for d in uploads:
+            alone.append(_once(lambda d=d: analyse(d)))  # type: ignore[misc]
+            pooled.append(_once(lambda d=d: analyse(d, None, pool)))  # type: ignore[misc]
+    _row("forensics + hash in process, one thread (serve.analyse)", alone)
+    _row("forensics + hash in process, 2-thread pool (as served)", pooled)
     rng = np.random.default_rng(0)
     stored = rng.normal(size=(5000, 576)).astype(np.float32)
     query = ink_vector(hashes[0])
@@ -203,10 +215,12 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     gw = TritonGateway(get_settings().triton)
-    uploads = served(gw, args.documents, args.seed)
-    in_process(uploads)
-    if args.verifications:
-        stage(args.verifications, args.history, args.seed)
+    with CpuMeter() as cpu:
+        uploads = served(gw, args.documents, args.seed)
+        in_process(uploads)
+        if args.verifications:
+            stage(args.verifications, args.history, args.seed)
+    print(f"\n{cpu.summary()}")
     print(
         f"\nreproduce: python -m benchmarks.fraud --documents {args.documents} "
         f"--verifications {args.verifications} --history {args.history} --seed {args.seed}"

@@ -293,9 +293,12 @@ class FraudRepository:
         id_numbers: list[str],
         device_id: str | None,
         ip_address: str | None,
+        verification_id: str,
     ) -> dict[str, int]:
-        """Verifications of ``org`` in the last ``since``, per key the caller has (this one
-        included for the verification table's keys: it is already stored)."""
+        """Verifications of ``org`` in the last ``since``, per key the caller has, this one
+        (``verification_id``) included: it is in the verification table already, and it is
+        counted once for its document numbers whether its pages are stored yet or not (a
+        redelivered event finds them stored; the stage writes them while this runs)."""
         counts: dict[str, int] = {}
         async with self.pool.connection() as conn:
             for name, column, value in (
@@ -316,11 +319,10 @@ class FraudRepository:
                 cur = await conn.execute(
                     "SELECT count(DISTINCT verification_id) AS n FROM fraud_documents"
                     " WHERE organisation_id = %s AND id_number = ANY(%s)"
-                    " AND created_at > now() - %s",
-                    (org, id_numbers, since),
+                    " AND created_at > now() - %s AND verification_id <> %s",
+                    (org, id_numbers, since, verification_id),
                 )
                 row = await cur.fetchone()
-                # This verification's pages are written after the count: add it.
                 counts["document"] = (int(row["n"]) if row else 0) + 1
         return counts
 

@@ -28,7 +28,10 @@ error so that typos are seen), all optional:
   not applicable. The fraud stage asks for them when the organisation's
   policy weighs one of them.
 
-Blocking, CPU; never raises on content.
+Blocking, CPU; never raises on content. With a ``pool`` (the Triton adapter passes a
+thread pool of ``threads`` from the model's ``config.pbtxt``) the signals and the page
+hash run as concurrent tasks of it; the answer is the same, except that ``timingsMs.hash``
+is then the wait for the hash after the signals.
 """
 
 from __future__ import annotations
@@ -36,9 +39,10 @@ from __future__ import annotations
 import base64
 import json
 import time
+from concurrent.futures import Executor
 from typing import Any
 
-from models.fraud.hashing import document_hash
+from models.fraud.hashing import DocumentHash, document_hash
 from models.fraud.signal import Box
 from models.fraud.tamper import UndecodableImage, analyse_image, load_image
 
@@ -114,7 +118,9 @@ def _scaled(box: Box, sx: float, sy: float, width: int, height: int) -> Box | No
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-def analyse(image_bytes: bytes, options: object = None) -> dict[str, Any]:
+def analyse(
+    image_bytes: bytes, options: object = None, pool: Executor | None = None
+) -> dict[str, Any]:
     """Pixel forensics and the page hash of one image (see the module docstring)."""
     opts = parse_options(options)
     if opts is None:
@@ -143,8 +149,13 @@ def analyse(image_bytes: bytes, options: object = None) -> dict[str, Any]:
             for b in (_scaled(t, sx, sy, width, height) for t in opts["textBoxes"])
             if b is not None
         ]
+    hashing = pool.submit(document_hash, img.bgr) if pool and opts["hash"] else None
     signals = analyse_image(
-        img, portrait_box=portrait, text_boxes=text_boxes, experimental=opts["experimental"]
+        img,
+        portrait_box=portrait,
+        text_boxes=text_boxes,
+        experimental=opts["experimental"],
+        pool=pool,
     )
     measured = time.perf_counter()
     out_signals = []
@@ -153,7 +164,12 @@ def analyse(image_bytes: bytes, options: object = None) -> dict[str, Any]:
         png = sig.heatmap_png() if opts["heatmaps"] and sig.triggered else None
         entry["heatmapPng"] = base64.b64encode(png).decode() if png else None
         out_signals.append(entry)
-    page_hash = document_hash(img.bgr).to_dict() if opts["hash"] else None
+    page: DocumentHash | None = None
+    if hashing is not None:
+        page = hashing.result()
+    elif opts["hash"]:
+        page = document_hash(img.bgr)
+    page_hash = page.to_dict() if page is not None else None
     hashed = time.perf_counter()
     return {
         "imageSize": [width, height],

@@ -61,9 +61,12 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -82,6 +85,7 @@ from models.fraud.signal import (
 )
 
 BGR = npt.NDArray[np.uint8]
+_T = TypeVar("_T")
 
 MAX_PIXELS = 40_000_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -233,10 +237,32 @@ class ImageInput:
     quality: int | None  # JPEG: estimated IJG quality of ``quant``
     # intermediate results shared by the signals (grey image, noise map, DQ evidence)
     _cache: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _locks: dict[str, threading.Lock] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _guard: threading.Lock = field(
+        default_factory=threading.Lock, init=False, compare=False, repr=False
+    )
 
     @property
     def is_jpeg(self) -> bool:
         return self.quant is not None and self.luma is not None
+
+    def shared(self, key: str, compute: Callable[[], _T]) -> _T:
+        """``compute()`` once per image and key, also when signals run on several threads.
+
+        A second caller of the same key blocks until the first has computed it (one lock
+        per key, so different intermediates are computed in parallel). The value is
+        shared: callers copy before they edit it.
+        """
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[no-any-return]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._cache:
+                self._cache[key] = compute()
+            return self._cache[key]  # type: ignore[no-any-return]
 
 
 _STD_LUMA = np.array(
@@ -311,25 +337,17 @@ def from_array(bgr: BGR) -> ImageInput:
 
 # -- shared helpers -------------------------------------------------------------------------
 def _grey8(img: ImageInput) -> npt.NDArray[np.uint8]:
-    g = img._cache.get("grey8")
-    if g is None:
-        g = img._cache["grey8"] = np.asarray(cv2.cvtColor(img.bgr, cv2.COLOR_BGR2GRAY), np.uint8)
+    g = img.shared("grey8", lambda: cv2.cvtColor(img.bgr, cv2.COLOR_BGR2GRAY))
     return np.asarray(g, np.uint8)
 
 
 def _grey(img: ImageInput) -> npt.NDArray[np.float32]:
-    g = img._cache.get("grey")
-    if g is None:
-        g = img._cache["grey"] = _grey8(img).astype(np.float32)
-    return np.asarray(g, np.float32)
+    return np.asarray(img.shared("grey", lambda: _grey8(img).astype(np.float32)), np.float32)
 
 
 def _noise(img: ImageInput, block: int) -> FloatMap:
     """:func:`noise_map` of the image, computed once per block size (a copy)."""
-    key = f"noise{block}"
-    m = img._cache.get(key)
-    if m is None:
-        m = img._cache[key] = noise_map(_grey(img), block)
+    m = img.shared(f"noise{block}", lambda: noise_map(_grey(img), block))
     return np.array(m, np.float64)
 
 
@@ -454,10 +472,7 @@ def _dq_llr(img: ImageInput) -> tuple[FloatMap, list[tuple[int, int, int, int]]]
 
     Computed once per image (the portrait check reuses it).
     """
-    cached = img._cache.get("dq")
-    if cached is None:
-        cached = img._cache["dq"] = _dq_llr_compute(img)
-    llr, used = cached
+    llr, used = img.shared("dq", lambda: _dq_llr_compute(img))
     return np.array(llr, np.float64), list(used)  # a copy: callers may edit it
 
 
@@ -1308,27 +1323,41 @@ def analyse_image(
     portrait_box: Box | None = None,
     text_boxes: list[Box] | None = None,
     experimental: bool = True,
+    pool: Executor | None = None,
 ) -> list[Signal]:
     """Every pixel signal for one image, in a fixed order.
 
     ``experimental=False`` skips the :data:`EXPERIMENTAL` signals (about half the time on a
     phone photo); they are then returned as not applicable, in the same places, so that
     the list keeps its shape. Under the default policy they weigh 0 either way.
+
+    ``pool``: run the signals as tasks of this executor (threads: NumPy and OpenCV release
+    the GIL for most of the work) and wait for all of them; the result is the same as
+    without it. Blocks the caller either way; an exception of a signal is re-raised.
     """
 
     def skipped(name: str) -> Signal:
         threshold, code = _EXPERIMENTAL_META[name]
         return not_applicable(name, threshold, code, "experimental signal not run")
 
-    screen, printed = recapture(img)
-    return [
-        error_level(img),
-        double_compression(img),
-        noise_inconsistency(img, exclude=portrait_box),
-        copy_move(img) if experimental else skipped("copy_move"),
-        splice(img) if experimental else skipped("splice"),
-        font_inconsistency(img, text_boxes) if experimental else skipped("font_inconsistency"),
-        portrait_substitution(img, portrait_box),
-        screen,
-        printed,
+    # The slowest first, and the portrait check (which reuses the DQ and noise maps the
+    # two before it compute) last, so that a small pool is never idle behind it.
+    steps: list[Callable[[], list[Signal]]] = [
+        lambda: [double_compression(img)],
+        lambda: [noise_inconsistency(img, exclude=portrait_box)],
+        lambda: list(recapture(img)),
+        lambda: [error_level(img)],
+        lambda: [copy_move(img) if experimental else skipped("copy_move")],
+        lambda: [splice(img) if experimental else skipped("splice")],
+        lambda: [
+            font_inconsistency(img, text_boxes) if experimental else skipped("font_inconsistency")
+        ],
+        lambda: [portrait_substitution(img, portrait_box)],
     ]
+    if pool is None:
+        parts = [step() for step in steps]
+    else:
+        futures = [pool.submit(step) for step in steps]
+        parts = [f.result() for f in futures]
+    dq, noise, (screen, printed), ela, cm, sp, font, portrait = parts
+    return [*ela, *dq, *noise, *cm, *sp, *font, *portrait, screen, printed]

@@ -560,11 +560,35 @@ class FraudStage:
         people_task = asyncio.ensure_future(
             self._people(ctx, repo, faces, event, submission, mine, orgs, org, vid)
         )
+        # The reuse lookups that need no page hash run during the forensics call too:
+        # the page-vector mirror's catch-up, and stored pages sharing this page's values.
+        doc_types = {
+            (c["file_position"], c["page"]): c["document_type"]
+            for c in (event.get("classification") or {}).get("pages", [])
+        }
+        tokens = {
+            key: text_tokens(line["text"] for line in reading.get("lines", []))
+            for key, reading in readings.items()
+        }
+        page_keys = [(p["file_position"], p["page"]) for p in pages]
+        catch_up = asyncio.ensure_future(stored_pages.sync())
+        sharing_task = asyncio.gather(
+            *(
+                repo.documents_sharing_values(
+                    sorted(orgs), doc_types.get(key), tokens.get(key, []), vid
+                )
+                for key in page_keys
+            )
+        )
         try:
             answers = await answers_task
+            sharing = await sharing_task
+            await catch_up
         except BaseException:
-            people_task.cancel()
+            for task in (people_task, sharing_task, catch_up):
+                task.cancel()
             raise
+        sharing_values = dict(zip(page_keys, sharing, strict=True))
         model_ms = 1000 * (time.monotonic() - started) if pages else None
         file_level: dict[int, list[Signal]] = {}
         for pos in positions:
@@ -621,16 +645,8 @@ class FraudStage:
 
         marks.append(("heatmaps", time.monotonic()))
         # 4. Document reuse, within the organisation (and opted-in others, if this one is).
-        doc_types = {
-            (c["file_position"], c["page"]): c["document_type"]
-            for c in (event.get("classification") or {}).get("pages", [])
-        }
         candidates = {}
         settings = ctx.settings.fraud
-        tokens = {
-            key: text_tokens(line["text"] for line in reading.get("lines", []))
-            for key, reading in readings.items()
-        }
         for p, h in hashes:
             key = (p["file_position"], p["page"])
             mine_tokens = tokens.get(key, [])
@@ -643,9 +659,7 @@ class FraudStage:
                 mine_tokens,
             )
             # By values too: a re-capture whose page outline was not found ranks low by ink.
-            by_text = await repo.documents_sharing_values(
-                sorted(orgs), doc_types.get(key), mine_tokens, vid
-            )
+            by_text = sharing_values[key]
             agreeing = [
                 (overlap, i)
                 for i, theirs in by_text
@@ -658,30 +672,8 @@ class FraudStage:
             rows = {r["id"]: r for r in await repo.documents_by_id(ids)}
             candidates[key] = [rows[i] for i in ids if i in rows]
         marks.append(("shortlist", time.monotonic()))
-        doc_reuse = await asyncio.to_thread(
-            document_reuse,
-            [(p, h, tokens.get((p["file_position"], p["page"]), [])) for p, h in hashes],
-            candidates,
-            mine,
-            org,
-            2 * settings.reuse_candidates,
-        )
-        marks.append(("compare", time.monotonic()))
-        people, velocity = await people_task
-        marks.append(("people", time.monotonic()))
-        repeat = [doc_reuse, *people]
-
-        result = assess(
-            documents,
-            file_level,
-            repeat,
-            velocity,
-            policy,
-            consistency_signals(event),
-            verification_id=vid,
-        )
-
-        # 5. Remember this verification for the ones to come (idempotent per page).
+        # 5. Remember this verification for the ones to come (idempotent per page). The
+        # candidates are read, so the writes overlap the comparisons and the decision.
         embeddings = json.loads((event.get("face") or {}).get("embeddings_json", "[]"))
         remember_pages = repo.add_documents(
             [
@@ -718,7 +710,31 @@ class FraudStage:
                 for e in embeddings
             ]
         )
-        await asyncio.gather(remember_pages, remember_faces)
+        remembering = asyncio.gather(remember_pages, remember_faces)
+        doc_reuse = await asyncio.to_thread(
+            document_reuse,
+            [(p, h, tokens.get((p["file_position"], p["page"]), [])) for p, h in hashes],
+            candidates,
+            mine,
+            org,
+            2 * settings.reuse_candidates,
+        )
+        marks.append(("compare", time.monotonic()))
+        people, velocity = await people_task
+        marks.append(("people", time.monotonic()))
+        repeat = [doc_reuse, *people]
+
+        result = assess(
+            documents,
+            file_level,
+            repeat,
+            velocity,
+            policy,
+            consistency_signals(event),
+            verification_id=vid,
+        )
+
+        await remembering
         marks.append(("remember", time.monotonic()))
         # Where a slow stage spent its time (the pipeline's metrics have the total only).
         log.info(
@@ -783,6 +799,7 @@ class FraudStage:
             id_numbers=[mine.id_number] if mine.id_number else [],
             device_id=_text(metadata.get("deviceId")),
             ip_address=_text(metadata.get("ipAddress")),
+            verification_id=vid,
         )
         return people, velocity_signals(counts, ctx.settings.fraud)
 

@@ -5,6 +5,7 @@ the page-vector mirror that shortlists document reuse."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 
 import numpy as np
@@ -157,3 +158,52 @@ def test_a_shelf_keeps_every_page_when_it_grows() -> None:
         assert row_id == 1000 + i and sim == pytest.approx(1.0, abs=1e-5)
     # A verification's own pages are never its candidates (rows 7 and 157 here).
     assert {h[1] for h in shelf.best(vectors[7], "ver_7", 300)}.isdisjoint({1007, 1157})
+
+
+def test_document_velocity_counts_this_verification_once(harness: Harness) -> None:
+    """The stage writes a verification's pages while its velocity is counted (and a
+    redelivered event finds them written): the count is the same either way."""
+
+    async def go() -> None:
+        pool = await open_pool(harness.settings.postgres)
+        try:
+            repo = FraudRepository(pool)
+            org = f"org_{uuid.uuid4().hex[:8]}"
+            number = uuid.uuid4().hex[:9]
+
+            def page(vid: str) -> DocumentRecord:
+                return DocumentRecord(
+                    vid,
+                    org,
+                    None,
+                    0,
+                    0,
+                    "national_id_front",
+                    number,
+                    None,
+                    b"\0" * 8,
+                    "00",
+                    [0.0] * 128,
+                )
+
+            async def count(vid: str) -> int:
+                got = await repo.velocity(
+                    org,
+                    dt.timedelta(hours=1),
+                    reference=None,
+                    id_numbers=[number],
+                    device_id=None,
+                    ip_address=None,
+                    verification_id=vid,
+                )
+                return got["document"]
+
+            await repo.add_documents([page("ver_earlier")])
+            before = await count("ver_now")
+            await repo.add_documents([page("ver_now")])
+            assert before == await count("ver_now") == 2
+            assert await count("ver_next") == 3
+        finally:
+            await pool.close()
+
+    asyncio.run(go())

@@ -90,3 +90,18 @@ def test_experimental_signals_run_only_when_asked() -> None:
     on = {x["name"]: x for x in analyse(data, b'{"experimental": true}')["signals"]}
     assert not off["copy_move"]["applicable"] and on["copy_move"]["applicable"]
     assert off.keys() == on.keys()
+
+
+def test_a_thread_pool_gives_the_same_answer() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = sample(DocumentType.PASSPORT, "phone")
+    data = jpeg(s.image, 88)
+    opts = json.dumps({"experimental": True, "portraitBox": [40, 60, 120, 150]})
+    alone = analyse(data, opts)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        shared = analyse(data, opts, pool)
+    for out in (alone, shared):
+        del out["timingsMs"]
+    assert shared == alone
+    assert len(shared["signals"]) == 9 and shared["documentHash"]

@@ -172,3 +172,26 @@ def test_a_paste_at_another_inset_is_caught_from_a_face_box(inset: int) -> None:
     assert swapped.triggered and len(swapped.regions) == 1
     rx, ry, rw, rh = swapped.regions[0]  # the photo found around the face, not the face
     assert rx <= 85 and ry <= 75 and rx + rw >= 135 and ry + rh >= 125 and rw * rh > 3 * 50 * 50
+
+
+def test_shared_intermediates_are_computed_once_across_threads() -> None:
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models.fraud.tamper import from_array
+
+    img = from_array(np.zeros((16, 16, 3), np.uint8))
+    calls: list[int] = []
+    lock = threading.Lock()
+
+    def slow() -> int:
+        with lock:
+            calls.append(1)
+        time.sleep(0.05)  # long enough for every thread to arrive while it runs
+        return 7
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda _: img.shared("k", slow), range(8)))
+    assert got == [7] * 8 and len(calls) == 1
+    assert img.shared("other", lambda: 1) == 1  # another key computes on its own

@@ -21,9 +21,17 @@ def _add_repo_to_path() -> None:
 class TritonPythonModel:
     def initialize(self, args: dict[str, str]) -> None:
         _add_repo_to_path()
+        from concurrent.futures import ThreadPoolExecutor
+
         from models.fraud.serve import analyse
 
         self.analyse = analyse
+        params = json.loads(args["model_config"]).get("parameters", {})
+        threads = int(params.get("threads", {}).get("string_value", "1"))
+        # Threads inside one instance: the signals of one upload run side by side, so a
+        # lone verification gets the cores an idle machine has (a second instance would
+        # only help under concurrent load).
+        self.pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
 
     def execute(self, requests: list) -> list:  # type: ignore[type-arg]
         responses = []
@@ -38,7 +46,7 @@ class TritonPythonModel:
                 if len(options) == 1:
                     options = options * len(images)
             answers = [
-                json.dumps(self.analyse(bytes(image), option))
+                json.dumps(self.analyse(bytes(image), option, self.pool))
                 for image, option in zip(images, options, strict=False)
             ]
             out = np.array(answers, dtype=object).reshape(len(answers), 1)
@@ -46,3 +54,7 @@ class TritonPythonModel:
                 pb_utils.InferenceResponse(output_tensors=[pb_utils.Tensor("RESULT", out)])
             )
         return responses
+
+    def finalize(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
