@@ -26,7 +26,10 @@ Reported:
   maximum, :data:`RELEVANT`), of those with the extraction's agreement checks on the
   served OCR (:data:`CHECKS`, :func:`check_signals`: what the pipeline adds for a
   field edit; needs ``make up``, else not measured) and of the combined risk score,
-  and the detection rate at the score that flags 1% of genuine uploads;
+  and the detection rate at the score that flags 1% of genuine uploads; the share the
+  risk score does not approve, and the share the pipeline does not approve (the decision
+  stage's rule: a risk outside the approve band, or any failed extraction check such as
+  an Omang number or dates that cannot be, each of which goes to review);
 - genuine uploads: false-positive rate of every reason code, overall, on phone photos
   (condition ``phone``) and on every photo-like condition
   (``tools.tampergen.PHOTO_CONDITIONS``); per capture condition the share with any
@@ -162,6 +165,14 @@ def portrait_box(faces: FaceModels, data: bytes) -> tuple[int, int, int, int] | 
     return (int(x), int(y), int(w), int(h))
 
 
+def _not_approved_pipeline(rows: list[dict[str, Any]]) -> float | None:
+    """Share of ``rows`` the decision stage would not approve (risk band or a failed
+    extraction check); None without the served OCR."""
+    if not rows or any(r["pipelineApproved"] is None for r in rows):
+        return None
+    return float(np.mean([not r["pipelineApproved"] for r in rows]))
+
+
 def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     plan = [("genuine", genuine)] + [(k, per_kind) for k in KINDS if k != "genuine"]
@@ -174,9 +185,11 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
                 pb = portrait_box(faces, upload.image_bytes)
             photo = sample.condition in PHOTO_CONDITIONS or "recapture" in kind
             signals, times = analyse(upload.image_bytes, pb, photo)
+            failed: list[str] | None = None
             if gw is not None:
                 t = time.perf_counter()
-                signals += check_signals(gw, upload.image_bytes, sample.doc_type)
+                extra, failed = check_signals(gw, upload.image_bytes, sample.doc_type)
+                signals += extra
                 times["ocrAndChecks"] = time.perf_counter() - t
             risk = score(signals, policy)
             rows.append(
@@ -188,6 +201,12 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
                     "triggered": sorted({s.reason_code.value for s in signals if s.triggered}),
                     "risk": risk.score,
                     "decision": risk.decision,
+                    "failedChecks": failed,
+                    # The decision stage's rule for one document: approved only when the
+                    # risk is in the approve band and no extraction check failed.
+                    "pipelineApproved": risk.decision == "approve" and not failed
+                    if failed is not None
+                    else None,
                     "times": times,
                 }
             )
@@ -218,6 +237,7 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
             "detectionAt1pctFprSignal": detection_at_fpr(rel_p, rel_n),
             "detectionAt1pctFprRisk": detection_at_fpr(risk_p, risk_n),
             "notApproved": float(np.mean([r["decision"] != "approve" for r in pos])),
+            "notApprovedPipeline": _not_approved_pipeline(pos),
         }
     codes = sorted({c for r in rows for c in r["triggered"]})
     phone = [r for r in gen if r["condition"] == "phone"]
@@ -254,6 +274,11 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
             else None,
             "notApprovedByCondition": {c: float(np.mean(v)) for c, v in sorted(by_cond.items())},
             "notApproved": float(np.mean([r["decision"] != "approve" for r in gen])),
+            "notApprovedPipeline": _not_approved_pipeline(gen),
+            "failedCheckShare": {
+                code: float(np.mean([code in (r["failedChecks"] or []) for r in gen]))
+                for code in sorted({c for r in gen for c in r["failedChecks"] or []})
+            },
         },
         "msPerDocument": {k: float(np.median(v)) for k, v in timing.items()},
         "msPerDocumentTotalMedian": float(
@@ -275,11 +300,15 @@ def _reading_tokens(gw: TritonGateway | None, image: np.ndarray[Any, Any]) -> li
     return reuse.text_tokens(line["text"] for line in reading.get("lines", []))
 
 
-def check_signals(gw: TritonGateway, data: bytes, doc_type: DocumentType) -> list[Signal]:
+def check_signals(
+    gw: TritonGateway, data: bytes, doc_type: DocumentType
+) -> tuple[list[Signal], list[str]]:
     """What the pipeline adds to the pixel signals for a field edit: the served OCR, the
     extraction's agreement checks (MRZ and barcode against the visual zone, payslip and
-    statement arithmetic) as :mod:`models.fraud.consistency` signals. The document type
-    is the true one (the classifier's, in the pipeline, is right on ~99% of pages)."""
+    statement arithmetic) as :mod:`models.fraud.consistency` signals; and the reason codes
+    of every failed extraction check (Omang number, dates, expiry, the MRZ's own check
+    digits, ...), each of which the decision stage sends to review on its own. The document
+    type is the true one (the classifier's, in the pipeline, is right on ~99% of pages)."""
     reading, _ = read_page(gw, data, "", None)
     extraction = extract_document(
         doc_type,
@@ -287,7 +316,11 @@ def check_signals(gw: TritonGateway, data: bytes, doc_type: DocumentType) -> lis
         SUBMITTED_AT.date(),
         barcodes=reading.get("barcodes", []),
     )
-    return consistency.signals([c.to_dict() for c in extraction.checks])
+    checks = [c.to_dict() for c in extraction.checks]
+    failed = sorted(
+        {r for c in checks if c["status"] == "fail" for r in (c.get("reasons") or [c["name"]])}
+    )
+    return consistency.signals(checks), failed
 
 
 def document_reuse(per_type: int, gw: TritonGateway | None) -> dict[str, Any]:
@@ -491,22 +524,32 @@ def report(res: dict[str, Any], command: str) -> str:
     )
     put(
         "| attack | n | relevant signals | AUC signal | AUC + checks | AUC risk | "
-        "det@1%FPR signal | det@1%FPR + checks | det@1%FPR risk | not approved |"
+        "det@1%FPR signal | det@1%FPR + checks | det@1%FPR risk | not approved | "
+        "not approved, pipeline |"
     )
-    put("|---|---|---|---|---|---|---|---|---|---|")
+    put("|---|---|---|---|---|---|---|---|---|---|---|")
     for kind, r in tam["perAttack"].items():
         put(
             f"| {kind} | {r['n']} | {', '.join(r['signals'])} | {_fmt(r['aucSignal'])} | "
             f"{_fmt(r.get('aucSignalWithChecks'))} | {_fmt(r['aucRisk'])} | "
             f"{_fmt(r['detectionAt1pctFprSignal'])} | "
             f"{_fmt(r.get('detectionAt1pctFprWithChecks'))} | "
-            f"{_fmt(r['detectionAt1pctFprRisk'])} | {_fmt(r['notApproved'])} |"
+            f"{_fmt(r['detectionAt1pctFprRisk'])} | {_fmt(r['notApproved'])} | "
+            f"{_fmt(r.get('notApprovedPipeline'))} |"
         )
     g = tam["genuine"]
     put(
         f"\n## Genuine uploads: {g['n']} ({g['phone']} phone, {g['photo']} photo-like); "
-        f"not approved {_fmt(g['notApproved'])}\n"
+        f"not approved {_fmt(g['notApproved'])} by the risk score, "
+        f"{_fmt(g.get('notApprovedPipeline'))} by the pipeline (risk or a failed check)\n"
     )
+    if g.get("failedCheckShare"):
+        put(
+            "failed extraction checks on genuine uploads (each sends a verification to "
+            "review): "
+            + ", ".join(f"{k} {_fmt(v)}" for k, v in g["failedCheckShare"].items())
+            + "\n"
+        )
     put("| reason code | FP all | FP phone | FP photo-like |\n|---|---|---|---|")
     for code, v in g["falsePositiveByReason"].items():
         put(f"| {code} | {_fmt(v['all'])} | {_fmt(v['phone'])} | {_fmt(v['photo'])} |")
