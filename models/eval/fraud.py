@@ -29,7 +29,9 @@ Reported:
   and the detection rate at the score that flags 1% of genuine uploads; the share the
   risk score does not approve, and the share the pipeline does not approve (the decision
   stage's rule: a risk outside the approve band, or any failed extraction check such as
-  an Omang number or dates that cannot be, each of which goes to review);
+  an MRZ check digit or an Omang number that cannot be, each of which goes to review;
+  the checks of a document's age, :data:`AGE_REASONS`, are left out and their share on
+  genuine uploads reported apart);
 - genuine uploads: false-positive rate of every reason code, overall, on phone photos
   (condition ``phone``) and on every photo-like condition
   (``tools.tampergen.PHOTO_CONDITIONS``); per capture condition the share with any
@@ -165,9 +167,18 @@ def portrait_box(faces: FaceModels, data: bytes) -> tuple[int, int, int, int] | 
     return (int(x), int(y), int(w), int(h))
 
 
+#: Failed checks about a document's age, not its integrity: the generator dates its
+#: documents without regard to the evaluation's submission date, so a genuine bill is
+#: often "older than 3 months" here. The decision stage does act on them (review, and
+#: decline for an expired document); the pipeline column leaves them out so that it
+#: measures tampering, and the genuine uploads report their share apart.
+AGE_REASONS = frozenset({"DOCUMENT_EXPIRED", "BILL_OLDER_THAN_3_MONTHS"})
+
+
 def _not_approved_pipeline(rows: list[dict[str, Any]]) -> float | None:
-    """Share of ``rows`` the decision stage would not approve (risk band or a failed
-    extraction check); None without the served OCR."""
+    """Share of ``rows`` the decision stage would not approve for their integrity (a risk
+    outside the approve band, or a failed extraction check other than
+    :data:`AGE_REASONS`); None without the served OCR."""
     if not rows or any(r["pipelineApproved"] is None for r in rows):
         return None
     return float(np.mean([not r["pipelineApproved"] for r in rows]))
@@ -202,11 +213,6 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
                     "risk": risk.score,
                     "decision": risk.decision,
                     "failedChecks": failed,
-                    # The decision stage's rule for one document: approved only when the
-                    # risk is in the approve band and no extraction check failed.
-                    "pipelineApproved": risk.decision == "approve" and not failed
-                    if failed is not None
-                    else None,
                     "times": times,
                 }
             )
@@ -215,6 +221,22 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
                 file=sys.stderr,
                 flush=True,
             )
+    return summarise(rows)
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tampering figures of the report from the per-upload ``rows`` of
+    :func:`tampering` (also of a stored ``results.json``: ``--from-results``)."""
+    measured = bool(rows) and all(r.get("failedChecks") is not None for r in rows)
+    for r in rows:
+        # The decision stage's rule for one document: approved only when the risk is in
+        # the approve band and no extraction check failed (the document's age left out).
+        r["pipelineApproved"] = (
+            r["decision"] == "approve"
+            and not [c for c in r["failedChecks"] if c not in AGE_REASONS]
+            if r.get("failedChecks") is not None
+            else None
+        )
     gen = [r for r in rows if r["kind"] == "genuine"]
     per_attack: dict[str, Any] = {}
     for kind, names in RELEVANT.items():
@@ -229,10 +251,8 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
             "n": len(pos),
             "signals": list(names),
             "aucSignal": auc(rel_p, rel_n),
-            "aucSignalWithChecks": auc(chk_p, chk_n) if gw is not None else None,
-            "detectionAt1pctFprWithChecks": detection_at_fpr(chk_p, chk_n)
-            if gw is not None
-            else None,
+            "aucSignalWithChecks": auc(chk_p, chk_n) if measured else None,
+            "detectionAt1pctFprWithChecks": detection_at_fpr(chk_p, chk_n) if measured else None,
             "aucRisk": auc(risk_p, risk_n),
             "detectionAt1pctFprSignal": detection_at_fpr(rel_p, rel_n),
             "detectionAt1pctFprRisk": detection_at_fpr(risk_p, risk_n),
@@ -275,6 +295,9 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
             "notApprovedByCondition": {c: float(np.mean(v)) for c, v in sorted(by_cond.items())},
             "notApproved": float(np.mean([r["decision"] != "approve" for r in gen])),
             "notApprovedPipeline": _not_approved_pipeline(gen),
+            "outOfDate": float(
+                np.mean([bool(AGE_REASONS & set(r["failedChecks"] or [])) for r in gen])
+            ),
             "failedCheckShare": {
                 code: float(np.mean([code in (r["failedChecks"] or []) for r in gen]))
                 for code in sorted({c for r in gen for c in r["failedChecks"] or []})
@@ -525,7 +548,7 @@ def report(res: dict[str, Any], command: str) -> str:
     put(
         "| attack | n | relevant signals | AUC signal | AUC + checks | AUC risk | "
         "det@1%FPR signal | det@1%FPR + checks | det@1%FPR risk | not approved | "
-        "not approved, pipeline |"
+        "not approved, pipeline (risk or a failed integrity check) |"
     )
     put("|---|---|---|---|---|---|---|---|---|---|---|")
     for kind, r in tam["perAttack"].items():
@@ -541,7 +564,8 @@ def report(res: dict[str, Any], command: str) -> str:
     put(
         f"\n## Genuine uploads: {g['n']} ({g['phone']} phone, {g['photo']} photo-like); "
         f"not approved {_fmt(g['notApproved'])} by the risk score, "
-        f"{_fmt(g.get('notApprovedPipeline'))} by the pipeline (risk or a failed check)\n"
+        f"{_fmt(g.get('notApprovedPipeline'))} by the pipeline (risk or a failed check, "
+        f"the document's age left out; out of date: {_fmt(g.get('outOfDate'))})\n"
     )
     if g.get("failedCheckShare"):
         put(
@@ -628,7 +652,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse-per-type", type=int, default=5)
     ap.add_argument("--distractors", type=int, default=10_000)
     ap.add_argument("--latency-docs", type=int, default=20)
+    ap.add_argument(
+        "--from-results",
+        type=Path,
+        default=None,
+        help="re-summarise a stored results.json (no measuring): print its report",
+    )
     args = ap.parse_args(argv)
+    if args.from_results is not None:
+        stored: dict[str, Any] = json.loads(args.from_results.read_text())
+        stored["tampering"] = summarise(stored["tampering"]["rows"])
+        text = report(stored, stored["command"])
+        print(text)
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / "results.json").write_text(json.dumps(stored, indent=1, default=str))
+            (args.out / "report.md").write_text(text)
+        return 0
     n_genuine = args.genuine or 6 * args.per_kind
     command = (
         f"python -m models.eval.fraud --per-kind {args.per_kind} --genuine {n_genuine} "

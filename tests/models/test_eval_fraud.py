@@ -1,0 +1,48 @@
+"""The fraud evaluation's summary (models.eval.fraud.summarise) on hand-made rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.eval.fraud import auc, summarise
+
+
+def _row(kind: str, score: float, decision: str, failed: list[str] | None) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "condition": "scan",
+        "docType": "national_id_front",
+        "scores": {"copy_move": score},
+        "triggered": ["COPY_MOVE_DETECTED"] if score > 0.5 else [],
+        "risk": 80.0 if decision != "approve" else 0.0,
+        "decision": decision,
+        "failedChecks": failed,
+        "times": {"decode": 0.01},
+    }
+
+
+def test_the_pipeline_column_counts_integrity_not_age() -> None:
+    rows = [
+        _row("genuine", 0.1, "approve", []),
+        _row("genuine", 0.2, "approve", ["BILL_OLDER_THAN_3_MONTHS"]),  # stale, not forged
+        _row("genuine", 0.3, "approve", ["MRZ_CHECKDIGIT_FAILED:expiry_date"]),
+        _row("copy_move", 0.9, "approve", []),
+        _row("copy_move", 0.4, "approve", ["DOCUMENT_EXPIRED", "OMANG_NUMBER_INVALID"]),
+        _row("copy_move", 0.1, "review", []),
+    ]
+    out = summarise(rows)
+    genuine = out["genuine"]
+    assert genuine["notApprovedPipeline"] == 1 / 3
+    assert genuine["outOfDate"] == 1 / 3
+    assert genuine["failedCheckShare"]["BILL_OLDER_THAN_3_MONTHS"] == 1 / 3
+    cm = out["perAttack"]["copy_move"]
+    assert cm["notApproved"] == 1 / 3  # the risk score alone
+    assert cm["notApprovedPipeline"] == 2 / 3  # plus the failed Omang check
+    assert cm["aucSignal"] == auc([0.9, 0.4, 0.1], [0.1, 0.2, 0.3])
+
+
+def test_without_the_served_ocr_the_pipeline_is_not_measured() -> None:
+    rows = [_row("genuine", 0.1, "approve", None), _row("copy_move", 0.9, "review", None)]
+    out = summarise(rows)
+    assert out["perAttack"]["copy_move"]["notApprovedPipeline"] is None
+    assert out["perAttack"]["copy_move"]["aucSignalWithChecks"] is None
