@@ -711,17 +711,23 @@ class FraudStage:
             ]
         )
         remembering = asyncio.gather(remember_pages, remember_faces)
-        doc_reuse = await asyncio.to_thread(
-            document_reuse,
-            [(p, h, tokens.get((p["file_position"], p["page"]), [])) for p, h in hashes],
-            candidates,
-            mine,
-            org,
-            2 * settings.reuse_candidates,
-        )
-        marks.append(("compare", time.monotonic()))
-        people, velocity = await people_task
-        marks.append(("people", time.monotonic()))
+        try:
+            doc_reuse = await asyncio.to_thread(
+                document_reuse,
+                [(p, h, tokens.get((p["file_position"], p["page"]), [])) for p, h in hashes],
+                candidates,
+                mine,
+                org,
+                2 * settings.reuse_candidates,
+            )
+            marks.append(("compare", time.monotonic()))
+            people, velocity = await people_task
+            marks.append(("people", time.monotonic()))
+        except BaseException:
+            # The event is processed again (the writes are idempotent): nothing left behind.
+            people_task.cancel()
+            remembering.cancel()
+            raise
         repeat = [doc_reuse, *people]
 
         result = assess(
