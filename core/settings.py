@@ -44,6 +44,12 @@ class StackSettings(BaseSettings):
         Path.home() / ".cache" / "botskyc",
         description="Builds shared by every checkout (MinIO binary, Kafka jars, venvs).",
     )
+    # Read by infra/install.sh (bash); declared here so that it is typed and documented.
+    cache_keep_days: int = Field(
+        14,
+        ge=0,
+        description="Cached venvs and trained classifiers unused this long are pruned (days).",
+    )
     bind_host: str = Field("127.0.0.1", description="Address every local service binds to.")
     start_timeout_s: float = Field(
         120.0, gt=0, description="How long a launcher waits for a service to become healthy."
