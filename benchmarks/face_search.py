@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import machine, percentile
+from benchmarks.common import CpuMeter, machine, percentile
 from models.fraud.search import FaceIndex
 
 DIM = 128
@@ -83,13 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     print("| stored | build s | index MiB | p50 ms | p95 ms | new face p50/p95 ms | recall@1 |")
     print("|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",") if s):
-        r = run(size, args.queries, rng)
+        with CpuMeter() as cpu:
+            r = run(size, args.queries, rng)
         print(
             f"| {size:,} | {r['build_s']:.1f} | {r['memory_mib']:.0f} | {r['p50_ms']:.2f} | "
             f"{r['p95_ms']:.2f} | {r['new_p50_ms']:.2f}/{r['new_p95_ms']:.2f} | "
             f"{r['recall_at_1']:.3f} |",
             flush=True,
         )
+        print(f"  ({cpu.summary()})", flush=True)
     print(
         f"reproduce: python -m benchmarks.face_search --sizes {args.sizes} "
         f"--queries {args.queries} --seed {args.seed}",

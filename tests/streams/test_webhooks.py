@@ -128,6 +128,14 @@ def test_per_request_webhook_url_and_test_event_and_redelivery(
         sub = subscribe(c, receiver.url)
         test = c.post(f"/api/v1/webhooks/{sub['id']}/test").json()
         wait_until(lambda: any(r.json["type"] == "webhook.test" for r in receiver.requests))
+        # Redelivery reads the delivery log, which the agent writes once the receiver has
+        # answered: the receiver can see the event a moment before the log lists it.
+        wait_until(
+            lambda: any(
+                d["eventId"] == test["eventId"]
+                for d in c.get(f"/api/v1/webhooks/{sub['id']}/deliveries").json()["data"]
+            )
+        )
         again = c.post(f"/api/v1/webhooks/{sub['id']}/redeliver", json={"eventId": test["eventId"]})
         assert again.status_code == 202 and again.json() == {"queued": 1}
         wait_until(
