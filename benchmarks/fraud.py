@@ -1,11 +1,13 @@
 """Fraud-stage latency: the forensics model through Triton, the in-worker parts, and the stage.
 
     python -m benchmarks.fraud [--documents 12] [--verifications 8] [--history 5000]
+        [--clients 4]
 
 1. ``document_forensics`` through Triton, one request after another, on
    generated phone photos of Omang fronts and electricity bills (each request a
    distinct document, so the response cache cannot answer), with the model's
-   own split (decode / signals / hash) from its answer.
+   own split (decode / signals / hash) from its answer; then ``--clients``
+   clients at once on 3 x ``--documents`` further documents: documents/s.
 2. In process, what the stage does beside the model: EXIF forensics of the
    upload, the reuse shortlist (brute force over 5,000 stored ink vectors) and
    one full page comparison (``hash_distance``).
@@ -89,6 +91,30 @@ def served(gw: TritonGateway, documents: int, seed: int) -> list[bytes]:
     for k, v in split.items():
         _row(f"  of which {k} (model's own timing)", v)
     return uploads
+
+
+def throughput(documents: int, seed: int, clients: int) -> None:
+    """``documents`` fresh phone photos (none in Triton's response cache) sent by
+    ``clients`` threads at once, each with its own gateway: documents per second while
+    the model is never idle (the thread pool inside it against the requests queueing)."""
+    uploads = [
+        _jpeg(generate(seed + 500 + i, TYPES[i % len(TYPES)], 0, "phone").image)
+        for i in range(documents)
+    ]
+    gateways = [TritonGateway(get_settings().triton) for _ in range(clients)]
+    t = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(
+            pool.map(
+                lambda ix: gateways[ix[0] % clients].document_forensics(ix[1]),
+                enumerate(uploads),
+            )
+        )
+    seconds = time.perf_counter() - t
+    print(
+        f"\nthroughput, {clients} clients at once: {documents} documents in {seconds:.1f} s, "
+        f"{documents / seconds:.1f} documents/s"
+    )
 
 
 def in_process(uploads: list[bytes]) -> None:
@@ -212,18 +238,27 @@ def main() -> None:
     parser.add_argument(
         "--history", type=int, default=5000, help="pages the organisation stored before"
     )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=4,
+        help="concurrent clients of the throughput part (0: skip it)",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     gw = TritonGateway(get_settings().triton)
     with CpuMeter() as cpu:
         uploads = served(gw, args.documents, args.seed)
+        if args.clients:
+            throughput(3 * args.documents, args.seed, args.clients)
         in_process(uploads)
         if args.verifications:
             stage(args.verifications, args.history, args.seed)
     print(f"\n{cpu.summary()}")
     print(
         f"\nreproduce: python -m benchmarks.fraud --documents {args.documents} "
-        f"--verifications {args.verifications} --history {args.history} --seed {args.seed}"
+        f"--verifications {args.verifications} --history {args.history} --seed {args.seed} "
+        f"--clients {args.clients}"
     )
 
 
