@@ -644,6 +644,16 @@ def _gateway() -> TritonGateway | None:
     return gw
 
 
+def _publish(res: dict[str, Any], out: Path | None) -> None:
+    """Print the report; with ``out``, also write it and every figure there."""
+    text = report(res, res["command"])
+    print(text)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "results.json").write_text(json.dumps(res, indent=1, default=str))
+        (out / "report.md").write_text(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--out", type=Path, default=None)
@@ -662,12 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_results is not None:
         stored: dict[str, Any] = json.loads(args.from_results.read_text())
         stored["tampering"] = summarise(stored["tampering"]["rows"])
-        text = report(stored, stored["command"])
-        print(text)
-        if args.out:
-            args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / "results.json").write_text(json.dumps(stored, indent=1, default=str))
-            (args.out / "report.md").write_text(text)
+        _publish(stored, args.out)
         return 0
     n_genuine = args.genuine or 6 * args.per_kind
     command = (
@@ -686,12 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.latency_docs > 0:
         res["latency"] = latency(args.latency_docs)
     res["seconds"] = time.time() - t0
-    text = report(res, command)
-    print(text)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "results.json").write_text(json.dumps(res, indent=1, default=str))
-        (args.out / "report.md").write_text(text)
+    _publish(res, args.out)
     return 0
 
 
