@@ -179,9 +179,18 @@ def _not_approved_pipeline(rows: list[dict[str, Any]]) -> float | None:
     """Share of ``rows`` the decision stage would not approve for their integrity (a risk
     outside the approve band, or a failed extraction check other than
     :data:`AGE_REASONS`); None without the served OCR."""
-    if not rows or any(r["pipelineApproved"] is None for r in rows):
+    if not rows or any(r.get("failedChecks") is None for r in rows):
         return None
-    return float(np.mean([not r["pipelineApproved"] for r in rows]))
+    # The decision stage's rule for one document: approved only when the risk is in the
+    # approve band and no extraction check failed (the document's age left out).
+    return float(
+        np.mean(
+            [
+                r["decision"] != "approve" or any(c not in AGE_REASONS for c in r["failedChecks"])
+                for r in rows
+            ]
+        )
+    )
 
 
 def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str, Any]:
@@ -228,15 +237,6 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The tampering figures of the report from the per-upload ``rows`` of
     :func:`tampering` (also of a stored ``results.json``: ``--from-results``)."""
     measured = bool(rows) and all(r.get("failedChecks") is not None for r in rows)
-    for r in rows:
-        # The decision stage's rule for one document: approved only when the risk is in
-        # the approve band and no extraction check failed (the document's age left out).
-        r["pipelineApproved"] = (
-            r["decision"] == "approve"
-            and not [c for c in r["failedChecks"] if c not in AGE_REASONS]
-            if r.get("failedChecks") is not None
-            else None
-        )
     gen = [r for r in rows if r["kind"] == "genuine"]
     per_attack: dict[str, Any] = {}
     for kind, names in RELEVANT.items():
