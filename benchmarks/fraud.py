@@ -40,6 +40,7 @@ from core.inference import TritonGateway
 from core.settings import get_settings
 from ingest.admin import provision
 from models.doctypes import DocumentType
+from models.fraud.edits import load_installed
 from models.fraud.forensics import image_metadata
 from models.fraud.hashing import document_hash, hash_distance
 from models.fraud.reuse import INK_SIDE, ink_vector, shortlist
@@ -132,10 +133,11 @@ def in_process(uploads: list[bytes]) -> None:
     # it (config.pbtxt "threads"), interleaved so that both see the same machine.
     alone: list[float] = []
     pooled: list[float] = []
+    model = load_installed()
     with ThreadPoolExecutor(max_workers=2) as pool:
         for d in uploads:
-            alone.append(_once(lambda d=d: analyse(d)))  # type: ignore[misc]
-            pooled.append(_once(lambda d=d: analyse(d, None, pool)))  # type: ignore[misc]
+            alone.append(_once(lambda d=d: analyse(d, None, None, model)))  # type: ignore[misc]
+            pooled.append(_once(lambda d=d: analyse(d, None, pool, model)))  # type: ignore[misc]
     _row("forensics + hash in process, one thread (serve.analyse)", alone)
     _row("forensics + hash in process, 2-thread pool (as served)", pooled)
     rng = np.random.default_rng(0)

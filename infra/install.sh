@@ -33,9 +33,9 @@ KEEP_DAYS="${BOTSKYC_CACHE_KEEP_DAYS:-14}"
 # except the ones this checkout uses. An entry without a .last-used mark
 # (made before marks existed) ages from its .installed stamp.
 prune() {
-  local keep; keep=" $(project_venv_dir) $(triton_venv_dir) $(doctype_dir) "
+  local keep; keep=" $(project_venv_dir) $(triton_venv_dir) $(doctype_dir) $(edits_dir) "
   local entry mark
-  for entry in "$CACHE"/venvs/*/ "$CACHE"/models/doctype-*/; do
+  for entry in "$CACHE"/venvs/*/ "$CACHE"/models/doctype-*/ "$CACHE"/models/edits-*/; do
     entry="${entry%/}"
     [ -d "$entry" ] || continue
     case "$keep" in *" $entry "*) continue ;; esac
@@ -157,6 +157,14 @@ doctype_dir() {
     $(find tools/docgen -name '*.py' | sort) | sha256sum | cut -c1-12)"
 }
 
+# The local-edit detector (models/fraud/edits.py) learns from generated forgeries;
+# retrained when its code, the forensics it reads, or the generators change.
+edits_dir() {
+  echo "$CACHE/models/edits-$(cd "$ROOT" && cat models/fraud/edits.py models/fraud/train_edits.py \
+    models/fraud/tamper.py $(find tools/docgen tools/tampergen -name '*.py' | sort) \
+    | sha256sum | cut -c1-12)"
+}
+
 install_models() {
   local dir; dir="$(rapidocr_dir)"
   if ! stamp_ok "$dir"; then
@@ -179,6 +187,16 @@ install_models() {
   fi
   used "$clf"
   ln -sfn "$clf" "$ROOT/triton-repo/document_classifier/1/weights"
+  local det; det="$(edits_dir)"
+  if ! stamp_ok "$det"; then
+    log "training the local-edit detector on generated forgeries (~10 min) -> $det"
+    mkdir -p "$det"
+    (cd "$ROOT" && PYTHONPATH="$ROOT" "$(project_venv_dir)/bin/python" -m models.fraud.train_edits \
+      --out "$det" > "$det/train.log")
+    stamp "$det"
+  fi
+  used "$det"
+  ln -sfn "$det" "$ROOT/triton-repo/document_forensics/1/edits"
 }
 
 what="${1:-all}"

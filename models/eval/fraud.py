@@ -58,6 +58,7 @@ the print-recapture evidence can see) is not represented.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -76,7 +77,7 @@ from models.eval.documents import read_page
 from models.extract.document import extract_document
 from models.face.detect import FaceModels
 from models.face.locate import as_bgr, find_faces
-from models.fraud import consistency, forensics, hashing, reuse, tamper
+from models.fraud import consistency, edits, forensics, hashing, reuse, tamper
 from models.fraud.score import RiskPolicy, score
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 from models.fraud.signal import Signal
@@ -87,10 +88,16 @@ EVAL_SEED0 = 5_000_000
 LATENCY_SEED0 = EVAL_SEED0 + 9000
 GEOMETRY_KEPT = frozenset(KINDS) - {"screen_recapture", "print_recapture"}
 RELEVANT: dict[str, tuple[str, ...]] = {
-    "retype": ("double_compression", "error_level", "noise_inconsistency", "font_inconsistency"),
-    "copy_move": ("copy_move",),
-    "portrait_swap": ("portrait_substitution",),
-    "splice": ("splice", "noise_inconsistency", "double_compression", "error_level"),
+    "retype": (
+        "double_compression",
+        "error_level",
+        "noise_inconsistency",
+        "font_inconsistency",
+        "local_edits",
+    ),
+    "copy_move": ("copy_move", "local_edits"),
+    "portrait_swap": ("portrait_substitution", "local_edits"),
+    "splice": ("splice", "noise_inconsistency", "double_compression", "error_level", "local_edits"),
     "screen_recapture": ("screen_recapture",),
     "print_recapture": ("print_recapture",),
     "metadata": ("exif_software", "exif_dates"),
@@ -127,6 +134,11 @@ def detection_at_fpr(pos: list[float], neg: list[float], fpr: float = FPR_TARGET
     return float(np.mean(np.asarray(pos) > cut))
 
 
+@functools.cache
+def _edit_model() -> edits.EditModel:
+    return edits.load_installed()
+
+
 def analyse(
     data: bytes, portrait_box: tuple[int, int, int, int] | None, photo: bool
 ) -> tuple[list[Signal], dict[str, float]]:
@@ -142,6 +154,12 @@ def analyse(
         ("noise_inconsistency", lambda: [tamper.noise_inconsistency(img, portrait_box)]),
         ("copy_move", lambda: [tamper.copy_move(img)]),
         ("splice", lambda: [tamper.splice(img)]),
+        (
+            "local_edits",
+            lambda: [
+                edits.local_edits(img.bgr, img.quality, tamper.dq_evidence(img), _edit_model())
+            ],
+        ),
         ("font_inconsistency", lambda: [tamper.font_inconsistency(img)]),
         ("portrait_substitution", lambda: [tamper.portrait_substitution(img, portrait_box)]),
         ("recapture", lambda: list(tamper.recapture(img))),
@@ -509,7 +527,7 @@ def latency(n: int) -> dict[str, Any]:
             for k, (data, pb, _) in enumerate([docs[0], *docs]):  # the first one warms up
                 t, c = time.perf_counter(), time.process_time()
                 img = tamper.load_image(data)
-                tamper.analyse_image(img, pb, experimental=experimental)
+                tamper.analyse_image(img, pb, experimental=experimental, edit_model=_edit_model())
                 forensics.image_metadata(data, SUBMITTED_AT, True)
                 hashing.document_hash(img.bgr)
                 if k:

@@ -32,6 +32,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "error_level": 25.0,
     "double_compression": 45.0,
     "noise_inconsistency": 35.0,
+    # learned (models.fraud.edits): review, never decline on its own; a person looks
+    "local_edits": 65.0,
     # experimental (models.fraud.tamper.EXPERIMENTAL): reported, not yet reliable
     "copy_move": 0.0,
     "splice": 0.0,
@@ -74,7 +76,7 @@ class InvalidPolicy(ValueError):
 class RiskPolicy:
     """Weights and bands of the risk score; see the module docstring."""
 
-    version: str = "fraud-2026.1"
+    version: str = "fraud-2026.2"
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     approve_max: float = 30.0
     review_max: float = 70.0

@@ -42,6 +42,7 @@ import time
 from concurrent.futures import Executor
 from typing import Any
 
+from models.fraud.edits import EditModel
 from models.fraud.hashing import DocumentHash, document_hash
 from models.fraud.signal import Box
 from models.fraud.tamper import UndecodableImage, analyse_image, load_image
@@ -119,9 +120,16 @@ def _scaled(box: Box, sx: float, sy: float, width: int, height: int) -> Box | No
 
 
 def analyse(
-    image_bytes: bytes, options: object = None, pool: Executor | None = None
+    image_bytes: bytes,
+    options: object = None,
+    pool: Executor | None = None,
+    edit_model: EditModel | None = None,
 ) -> dict[str, Any]:
-    """Pixel forensics and the page hash of one image (see the module docstring)."""
+    """Pixel forensics and the page hash of one image (see the module docstring).
+
+    ``edit_model``: the local-edit detector the server loaded (None: that signal is
+    reported as not applicable).
+    """
     opts = parse_options(options)
     if opts is None:
         return {"error": "BAD_OPTIONS", "detail": "malformed options", "signals": []}
@@ -156,6 +164,7 @@ def analyse(
         text_boxes=text_boxes,
         experimental=opts["experimental"],
         pool=pool,
+        edit_model=edit_model,
     )
     measured = time.perf_counter()
     out_signals = []

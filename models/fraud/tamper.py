@@ -45,6 +45,10 @@ Signals:
   (the face detector's box, or the photo's); inside it against the ring around it:
   noise level, double-JPEG evidence, and the seam a paste leaves some pixels inside the
   frame, at any inset (the grid phase is reported, not scored).
+- ``local_edits`` (:mod:`models.fraud.edits`): a learned detector over 32 x 32 windows
+  (their noise, texture, sharpness, JPEG grid and double-JPEG evidence against the page
+  and their neighbours), trained on generated forgeries; run when the caller passes the
+  trained model (the served model always does).
 - :func:`recapture`: periodic structure shared by the whole page in the frequency
   domain (five tiles; per frequency the peak most tiles show): an LCD's pixel grid
   or a print's halftone covers the page, a genuine document's fine patterns are
@@ -73,6 +77,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from models.fraud.edits import EditModel, local_edits
 from models.fraud.signal import (
     Box,
     FloatMap,
@@ -521,6 +526,15 @@ def _dq_llr_compute(img: ImageInput) -> tuple[FloatMap, list[tuple[int, int, int
         llr += -np.log(ratio)[c_all[:, :, f]]
         used.append((i, j, int(q2), best_q1))
     return llr, used
+
+
+def dq_evidence(img: ImageInput) -> FloatMap | None:
+    """The per-block double-quantisation LLR map, or None (not a JPEG, or too few
+    frequencies carry a first quantisation to estimate)."""
+    if not img.is_jpeg:
+        return None
+    llr, used = _dq_llr(img)
+    return llr if len(used) >= DQ_MIN_FREQUENCIES else None
 
 
 def double_compression(img: ImageInput) -> Signal:
@@ -1324,8 +1338,12 @@ def analyse_image(
     text_boxes: list[Box] | None = None,
     experimental: bool = True,
     pool: Executor | None = None,
+    edit_model: EditModel | None = None,
 ) -> list[Signal]:
     """Every pixel signal for one image, in a fixed order.
+
+    ``edit_model``: the trained local-edit detector (:mod:`models.fraud.edits`); without
+    it ``local_edits`` is returned as not applicable.
 
     ``experimental=False`` skips the :data:`EXPERIMENTAL` signals (about half the time on a
     phone photo); they are then returned as not applicable, in the same places, so that
@@ -1349,6 +1367,7 @@ def analyse_image(
         lambda: [error_level(img)],
         lambda: [copy_move(img) if experimental else skipped("copy_move")],
         lambda: [splice(img) if experimental else skipped("splice")],
+        lambda: [local_edits(img.bgr, img.quality, dq_evidence(img), edit_model)],
         lambda: [
             font_inconsistency(img, text_boxes) if experimental else skipped("font_inconsistency")
         ],
@@ -1359,5 +1378,5 @@ def analyse_image(
     else:
         futures = [pool.submit(step) for step in steps]
         parts = [f.result() for f in futures]
-    dq, noise, (screen, printed), ela, cm, sp, font, portrait = parts
-    return [*ela, *dq, *noise, *cm, *sp, *font, *portrait, screen, printed]
+    dq, noise, (screen, printed), ela, cm, sp, edits, font, portrait = parts
+    return [*ela, *dq, *noise, *cm, *sp, *edits, *font, *portrait, screen, printed]

@@ -60,6 +60,7 @@ def test_prune_removes_only_stale_entries_this_checkout_does_not_use(tmp_path: P
     current = entry(path_of("python"), ".installed", month_ago)  # in use here: kept
     stale = entry(tmp_path / "venvs" / "project-py311-000000000000", ".installed", month_ago)
     stale_model = entry(tmp_path / "models" / "doctype-000000000000", ".last-used", month_ago)
+    stale_edits = entry(tmp_path / "models" / "edits-000000000000", ".last-used", month_ago)
     recent = entry(tmp_path / "venvs" / "triton-py311-000000000000", ".last-used")
     # Marked used lately, though installed long ago: another checkout still runs it.
     revived = entry(tmp_path / "venvs" / "project-py311-111111111111", ".installed", month_ago)
@@ -70,7 +71,7 @@ def test_prune_removes_only_stale_entries_this_checkout_does_not_use(tmp_path: P
     proc = subprocess.run(
         ["bash", str(SCRIPT), "prune"], capture_output=True, text=True, env=env, check=True
     )
-    assert not stale.exists() and not stale_model.exists()
+    assert not stale.exists() and not stale_model.exists() and not stale_edits.exists()
     assert "pruning" in proc.stderr
     for kept in (current, recent, revived, building, other):
         assert kept.exists(), kept

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from models.doctypes import DocumentType
+from models.fraud.edits import load_installed
 from models.fraud.serve import analyse, parse_options
 from tests.fixtures.fraud import jpeg, sample
 
@@ -98,10 +99,13 @@ def test_a_thread_pool_gives_the_same_answer() -> None:
     s = sample(DocumentType.PASSPORT, "phone")
     data = jpeg(s.image, 88)
     opts = json.dumps({"experimental": True, "portraitBox": [40, 60, 120, 150]})
-    alone = analyse(data, opts)
+    model = load_installed()  # trained by make up, which the test run starts with
+    alone = analyse(data, opts, None, model)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        shared = analyse(data, opts, pool)
+        shared = analyse(data, opts, pool, model)
     for out in (alone, shared):
         del out["timingsMs"]
     assert shared == alone
-    assert len(shared["signals"]) == 9 and shared["documentHash"]
+    assert len(shared["signals"]) == 10 and shared["documentHash"]
+    edits = next(x for x in shared["signals"] if x["name"] == "local_edits")
+    assert edits["applicable"]

@@ -18,6 +18,7 @@ ORDER = [
     "noise_inconsistency",
     "copy_move",
     "splice",
+    "local_edits",
     "font_inconsistency",
     "portrait_substitution",
     "screen_recapture",

@@ -23,9 +23,13 @@ class TritonPythonModel:
         _add_repo_to_path()
         from concurrent.futures import ThreadPoolExecutor
 
+        from models.fraud.edits import EditModel
         from models.fraud.serve import analyse
 
         self.analyse = analyse
+        # Trained by `make up` (infra/install.sh models) and linked here; a missing model
+        # fails the load, so that the server never reports forensics without it.
+        self.edit_model = EditModel.load(Path(__file__).parent / "edits")
         params = json.loads(args["model_config"]).get("parameters", {})
         threads = int(params.get("threads", {}).get("string_value", "1"))
         # Threads inside one instance: the signals of one upload run side by side, so a
@@ -46,7 +50,7 @@ class TritonPythonModel:
                 if len(options) == 1:
                     options = options * len(images)
             answers = [
-                json.dumps(self.analyse(bytes(image), option, self.pool))
+                json.dumps(self.analyse(bytes(image), option, self.pool, self.edit_model))
                 for image, option in zip(images, options, strict=False)
             ]
             out = np.array(answers, dtype=object).reshape(len(answers), 1)
