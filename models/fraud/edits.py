@@ -20,8 +20,9 @@ exported as an ONNX ``TreeEnsembleRegressor``, run with onnxruntime) gives each 
 the log-odds that it was edited. The page's evidence is the largest mean of 2 x 2
 neighbouring windows, away from the image border (a page edge on a table is not an
 edit). The signal's score is ``sigmoid(evidence - cut)``, where ``cut`` is the evidence
-the trainer measured at the :data:`CUT_QUANTILE` of genuine validation uploads: score
-0.5 is where 1 genuine upload in 200 lies.
+the trainer measured at the :data:`CUT_QUANTILE` of genuine validation uploads, half of
+them phone photos (where the false alarms are): score 0.5 is where 1 genuine upload in
+200 of that set lies.
 
 Caveat, stated wherever a figure of this detector is: it has learned the edits of
 ``tools.tampergen`` (another seed range, the same forger). On the held-out seeds it is
