@@ -87,24 +87,24 @@ from tools.tampergen import KINDS, PHOTO_CONDITIONS, SUBMITTED_AT, genuine, iter
 EVAL_SEED0 = 5_000_000
 LATENCY_SEED0 = EVAL_SEED0 + 9000
 GEOMETRY_KEPT = frozenset(KINDS) - {"screen_recapture", "print_recapture"}
+# The learned detector (models.fraud.edits), also reported alone: the maximum of
+# differently calibrated signals lets the hand-built ones' false alarms mask it.
+LEARNED = "local_edits"
 RELEVANT: dict[str, tuple[str, ...]] = {
     "retype": (
         "double_compression",
         "error_level",
         "noise_inconsistency",
         "font_inconsistency",
-        "local_edits",
+        LEARNED,
     ),
-    "copy_move": ("copy_move", "local_edits"),
-    "portrait_swap": ("portrait_substitution", "local_edits"),
-    "splice": ("splice", "noise_inconsistency", "double_compression", "error_level", "local_edits"),
+    "copy_move": ("copy_move", LEARNED),
+    "portrait_swap": ("portrait_substitution", LEARNED),
+    "splice": ("splice", "noise_inconsistency", "double_compression", "error_level", LEARNED),
     "screen_recapture": ("screen_recapture",),
     "print_recapture": ("print_recapture",),
     "metadata": ("exif_software", "exif_dates"),
 }
-# The learned detector (models.fraud.edits), also reported alone: the maximum of
-# differently calibrated signals lets the hand-built ones' false alarms mask it.
-LEARNED = "local_edits"
 # The extraction's agreement checks (models.fraud.consistency), with the served OCR.
 CHECKS: tuple[str, ...] = ("mrz_viz_mismatch", "barcode_viz_mismatch", "arithmetic_mismatch")
 FPR_TARGET = 0.01
@@ -158,7 +158,7 @@ def analyse(
         ("copy_move", lambda: [tamper.copy_move(img)]),
         ("splice", lambda: [tamper.splice(img)]),
         (
-            "local_edits",
+            LEARNED,
             lambda: [
                 edits.local_edits(img.bgr, img.quality, tamper.dq_evidence(img), _edit_model())
             ],
