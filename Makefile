@@ -74,9 +74,12 @@ bench-face-search: ## 1:N face search at 10k and 100k stored embeddings (minutes
 eval-fraud-genuine: ## False positives on 200 genuine phone photos, with 95% upper bounds
 	@$(PY) -m models.eval.fraud_genuine --n 200 --condition phone
 
+eval-fraud-holdout: ## The signals against a second forger nothing was trained on (inpainting, Poisson cloning)
+	@$(PY) -m models.eval.fraud_holdout --out out/eval-fraud-holdout
+
 eval-fraud: up ## Tampering set: ROC AUC and detection at 1% FPR per attack; reuse precision/recall (OCR served)
 	@$(PY) -m models.eval.fraud --out out/eval-fraud
 
 .PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \
 	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics bench-fraud \
-	bench-face-search eval-fraud eval-fraud-genuine
+	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-holdout

@@ -159,9 +159,7 @@ def analyse(
         ("splice", lambda: [tamper.splice(img)]),
         (
             LEARNED,
-            lambda: [
-                edits.local_edits(img.bgr, img.quality, tamper.dq_evidence(img), _edit_model())
-            ],
+            lambda: [tamper.local_edits_of(img, _edit_model())],
         ),
         ("font_inconsistency", lambda: [tamper.font_inconsistency(img)]),
         ("portrait_substitution", lambda: [tamper.portrait_substitution(img, portrait_box)]),

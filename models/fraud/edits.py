@@ -84,8 +84,10 @@ def _cell_mean(a: FloatArray, hh: int, ww: int) -> FloatArray:
 
 
 def _cell_reduce(a: FloatArray, hh: int, ww: int, op: str) -> FloatArray:
-    v = a[: hh * CELL, : ww * CELL].reshape(hh, CELL, ww, CELL)
-    return np.asarray(v.max(axis=(1, 3)) if op == "max" else v.min(axis=(1, 3)), np.float32)
+    """Max (or min) of every 16 x 16 cell (over the cell's rows first: long inner loops)."""
+    v = np.ascontiguousarray(a[: hh * CELL, : ww * CELL]).reshape(hh, CELL, ww * CELL)
+    f = np.maximum if op == "max" else np.minimum
+    return np.asarray(f.reduce(f.reduce(v, axis=1).reshape(hh, ww, CELL), axis=2), np.float32)
 
 
 def _window(c: FloatArray, op: str) -> FloatArray:
@@ -124,7 +126,8 @@ def window_features(
 
     ``quality``: the file's estimated JPEG quality (None: not a JPEG); ``dq_llr``: the
     per-8x8-block double-quantisation log-likelihood map, or None where it was not
-    measurable. Pure; about 60 ms on a 2-megapixel photo (one core).
+    measurable. Pure; about 50 ms on a 1-megapixel photo (one core of this machine,
+    quiet; see ``docs/benchmarks.md``).
 
     Raises:
         ValueError: the image is smaller than 3 x 3 cells.
@@ -182,13 +185,13 @@ def window_features(
     ycc = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
     for ch in (1, 2):
         c8 = np.ascontiguousarray(ycc[..., ch])
-        cres = np.abs(c8.astype(np.float32) - cv2.medianBlur(c8, 3).astype(np.float32))
+        cres = cv2.absdiff(c8, cv2.medianBlur(c8, 3)).astype(np.float32)
         cells.append((np.log(_cell_mean(cres, hh, ww) + 0.1), "mean"))
     # blockiness on the file's 8x8 grid (boundaries 7|0) against the other boundaries
     jump_x = np.zeros_like(grey)
     jump_y = np.zeros_like(grey)
-    jump_x[:, :-1] = np.abs(np.diff(grey, axis=1))
-    jump_y[:-1, :] = np.abs(np.diff(grey, axis=0))
+    jump_x[:, :-1] = cv2.absdiff(g8[:, 1:], g8[:, :-1])
+    jump_y[:-1, :] = cv2.absdiff(g8[1:, :], g8[:-1, :])
     on_col = (np.arange(w) % 8 == 7).astype(np.float32)
     on_row = (np.arange(h) % 8 == 7).astype(np.float32)
     on = jump_x * on_col[None, :] + jump_y * on_row[:, None]

@@ -80,8 +80,7 @@ def _region_share(shape: tuple[int, int], regions: tuple[tuple[int, int, int, in
 
 def image_features(data: bytes) -> npt.NDArray[np.float32]:
     """The detector's window features of one upload, as the served signal computes them."""
-    img = tamper.load_image(data)
-    return edits.window_features(img.bgr, img.quality, tamper.dq_evidence(img))
+    return tamper.edit_features(tamper.load_image(data))
 
 
 def _chunk(job: tuple[str, int, int]) -> list[dict[str, Any]]:
@@ -89,7 +88,7 @@ def _chunk(job: tuple[str, int, int]) -> list[dict[str, Any]]:
     out = []
     for _, sample, upload in iter_set(n, seed0, (kind,)):
         img = tamper.load_image(upload.image_bytes)
-        feats = edits.window_features(img.bgr, img.quality, tamper.dq_evidence(img))
+        feats = tamper.edit_features(img)
         share = _region_share(img.bgr.shape[:2], upload.regions)
         out.append({"kind": kind, "condition": sample.condition, "features": feats, "share": share})
     return out

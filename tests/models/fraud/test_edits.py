@@ -72,7 +72,7 @@ def model() -> edits.EditModel:
 
 def _score(model: edits.EditModel, data: bytes) -> float:
     img = tamper.load_image(data)
-    return edits.local_edits(img.bgr, img.quality, tamper.dq_evidence(img), model).score
+    return tamper.local_edits_of(img, model).score
 
 
 def test_the_trained_model_flags_edits_and_passes_genuine_uploads(
@@ -105,7 +105,7 @@ def test_the_signal_points_at_the_edited_field(model: edits.EditModel) -> None:
         s = sample(DocumentType.NATIONAL_ID_FRONT, condition, seed=2_100_200)
         up = retype(s, np.random.default_rng(0))  # a careless edit
         img = tamper.load_image(up.image_bytes)
-        sig = edits.local_edits(img.bgr, img.quality, tamper.dq_evidence(img), model)
+        sig = tamper.local_edits_of(img, model)
         assert sig.triggered and sig.regions
         x, y, w, h = up.regions[0]
         rx, ry, rw, rh = sig.regions[0]
