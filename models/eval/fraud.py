@@ -104,6 +104,20 @@ RELEVANT: dict[str, tuple[str, ...]] = {
     "screen_recapture": ("screen_recapture",),
     "print_recapture": ("print_recapture",),
     "metadata": ("exif_software", "exif_dates"),
+    "retouch": (
+        "double_compression",
+        "error_level",
+        "noise_inconsistency",
+        "font_inconsistency",
+        LEARNED,
+    ),
+    "resampled_paste": (
+        "splice",
+        "noise_inconsistency",
+        "double_compression",
+        "error_level",
+        LEARNED,
+    ),
 }
 # The extraction's agreement checks (models.fraud.consistency), with the served OCR.
 CHECKS: tuple[str, ...] = ("mrz_viz_mismatch", "barcode_viz_mismatch", "arithmetic_mismatch")
@@ -260,6 +274,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     per_attack: dict[str, Any] = {}
     for kind, names in RELEVANT.items():
         pos = [r for r in rows if r["kind"] == kind]
+        if not pos:  # a kind this run did not make (an older results.json)
+            continue
         rel_p = [max(r["scores"].get(n, 0.0) for n in names) for r in pos]
         rel_n = [max(r["scores"].get(n, 0.0) for n in names) for r in gen]
         with_checks = names + CHECKS

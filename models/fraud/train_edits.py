@@ -3,7 +3,8 @@
 Data, all generated here (``tools.tampergen``; no download):
 
 - training: genuine uploads of every document type and capture condition, and the
-  pixel forgeries :data:`KINDS` (re-typed fields, copy-move, splices)
+  pixel forgeries :data:`KINDS` (re-typed fields, copy-move, splices, retouched fields,
+  resampled pastes)
   from seeds :data:`TRAIN_SEED0` onwards; validation from :data:`VAL_SEED0`. Both are
   disjoint from the development range (4,000,000+) and the evaluation range
   (5,000,000+, ``models.eval.fraud``).
@@ -52,8 +53,9 @@ VAL_PHONE_SEED0 = 3_600_000
 CHUNK_SEEDS = 50_000  # seed0 offset between the chunks generated in parallel
 # Portrait swaps are left out: their large pasted photos outnumber the small field edits
 # and pulled the model towards photo content (dev AUC on re-typed fields 0.96 -> 0.91);
-# the portrait signal covers them.
-KINDS: tuple[str, ...] = ("retype", "copy_move", "splice")
+# the portrait signal covers them. Retouches and resampled pastes (session 8) widen the
+# tools the model sees; the hold-out forger (tools.holdout_forger) stays unseen.
+KINDS: tuple[str, ...] = ("retype", "copy_move", "splice", "retouch", "resampled_paste")
 POSITIVE_OVERLAP = 0.4
 NEGATIVES_PER_IMAGE = 400
 HARD_NEGATIVES_PER_IMAGE = 30

@@ -21,7 +21,7 @@ def test_attack_output(kind: str) -> None:
     assert up.kind == kind and up.image_bytes[:2] == b"\xff\xd8"
     for x, y, bw, bh in up.regions:
         assert x >= 0 and y >= 0 and x + bw <= w and y + bh <= h and bw > 0 and bh > 0
-    if kind in ("retype", "copy_move", "portrait_swap", "splice"):
+    if kind in ("retype", "copy_move", "portrait_swap", "splice", "retouch", "resampled_paste"):
         assert up.regions  # pixel edits say where
         x, y, bw, bh = up.regions[0]
         # the edit really changed pixels there

@@ -33,7 +33,12 @@ Kinds (:data:`KINDS`):
   photographed on a table;
 - ``metadata``: pixels untouched (the same compressed data), EXIF edited:
   an editor's name in Software, a capture date after the submission or
-  before 2000.
+  before 2000;
+- ``retouch``: a field's strokes removed with a retouch tool (grey-level
+  closing or a large median) and, 7 times in 10, another value typed on the
+  retouched paper;
+- ``resampled_paste``: another person's field scaled, turned by up to 2
+  degrees, resampled (bicubic) and pasted over the same field.
 
 Portraits are all the same real face (``skimage.data.astronaut``, see
 ``tools.docgen``), so a swapped portrait is the same person from another
@@ -69,6 +74,8 @@ __all__ = [
     "metadata",
     "portrait_swap",
     "print_recapture",
+    "resampled_paste",
+    "retouch",
     "retype",
     "screen_recapture",
     "splice",
@@ -214,6 +221,9 @@ KINDS: tuple[str, ...] = (
     "screen_recapture",
     "print_recapture",
     "metadata",
+    # added later, so that the kinds before them keep their seeds
+    "retouch",
+    "resampled_paste",
 )
 
 
@@ -345,6 +355,24 @@ def _paste(dst: BGR, patch: BGR, x: int, y: int, feather: float) -> None:
     ).astype(np.uint8)
 
 
+def _typed(
+    base: BGR, at: tuple[int, int], height: int, value: str, ink: tuple[int, int, int], rng: Any
+) -> tuple[BGR, str]:
+    """``value`` typed on a copy of ``base`` in a random font of about ``height`` px, its
+    top-left at ``at`` (it shrinks to fit the width); the patch and the font's key."""
+    pil = Image.fromarray(np.ascontiguousarray(base[..., ::-1]))
+    draw = ImageDraw.Draw(pil)
+    key = RETYPE_FONTS[int(rng.integers(len(RETYPE_FONTS)))]
+    size = max(8, round(height * rng.uniform(0.9, 1.2)))
+    fnt = font(key, size)
+    while size > 8 and fnt.getlength(value) > base.shape[1] * 1.05:
+        size -= 1
+        fnt = font(key, size)
+    top = fnt.getbbox(value)[1]
+    draw.text((at[0], at[1] - top + rng.uniform(-1, 1)), value, font=fnt, fill=ink[::-1])
+    return np.asarray(cv2.cvtColor(np.asarray(pil, np.uint8), cv2.COLOR_RGB2BGR), np.uint8), key
+
+
 # -- the attacks ---------------------------------------------------------------------------
 def retype(sample: Sample, rng: np.random.Generator) -> TamperedSample:
     """Paint over a field value and type another value in another font."""
@@ -363,21 +391,11 @@ def retype(sample: Sample, rng: np.random.Generator) -> TamperedSample:
     ink = _ink(img, (x0, y0, x1, y1))
     new_value = _mutate(value, rng)
     careful = bool(rng.random() < P_CAREFUL)
-    pil = Image.new("RGB", (bx1 - bx0, by1 - by0), bg[::-1])
-    draw = ImageDraw.Draw(pil)
-    key = RETYPE_FONTS[int(rng.integers(len(RETYPE_FONTS)))]
-    size = max(8, round((y1 - y0) * rng.uniform(0.9, 1.2)))
-    fnt = font(key, size)
-    while size > 8 and fnt.getlength(new_value) > (bx1 - bx0) * 1.05:
-        size -= 1
-        fnt = font(key, size)
-    top = fnt.getbbox(new_value)[1]
-    draw.text(
-        (x0 - bx0, (y0 - by0) - top + rng.uniform(-1, 1)), new_value, font=fnt, fill=ink[::-1]
-    )
-    patch = cv2.cvtColor(np.asarray(pil, np.uint8), cv2.COLOR_RGB2BGR)
+    flat = np.empty((by1 - by0, bx1 - bx0, 3), np.uint8)
+    flat[:] = bg
+    patch, key = _typed(flat, (x0 - bx0, y0 - by0), y1 - y0, new_value, ink, rng)
     if careful:
-        patch = cv2.GaussianBlur(patch, (0, 0), float(rng.uniform(0.4, 0.8)))
+        patch = np.asarray(cv2.GaussianBlur(patch, (0, 0), float(rng.uniform(0.4, 0.8))), np.uint8)
         sigma = _noise_sigma(img)
         noise = rng.normal(0, sigma, patch.shape[:2])[..., None]
         patch = np.clip(np.rint(patch.astype(np.float32) + noise), 0, 255).astype(np.uint8)
@@ -523,6 +541,108 @@ def splice(sample: Sample, rng: np.random.Generator) -> TamperedSample:
         tuple(regions),
         donor_condition=donor.condition,
         fields=chosen,
+        careful=careful,
+    )
+
+
+def retouch(sample: Sample, rng: np.random.Generator) -> TamperedSample:
+    """A field's strokes removed with a retouch tool (grey-level closing: dark strokes
+    thinner than the brush vanish into the paper around them, or a large median), then,
+    most of the time, another value typed on the retouched paper."""
+    start = _start(sample, rng)
+    img = start.img
+    fields = _usable_fields(sample)
+    if not fields:
+        raise NotApplicable("no field to retouch")
+    name, value, box = fields[int(rng.integers(len(fields)))]
+    x0, y0, x1, y1 = box
+    pad = int(rng.integers(2, 6))
+    bx0, by0, bx1, by1 = _clip(x0 - pad, y0 - pad, x1 + pad, y1 + pad, img)
+    ink = _ink(img, (x0, y0, x1, y1))
+    brush = 2 * max(2, round((y1 - y0) * float(rng.uniform(0.25, 0.45)))) + 1
+    part = img[by0:by1, bx0:bx1]
+    tool = ("closing", "median")[int(rng.integers(2))]
+    if tool == "closing":
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (brush, brush))
+        patch = np.asarray(cv2.morphologyEx(part, cv2.MORPH_CLOSE, kernel), np.uint8)
+    else:
+        closed = cv2.dilate(part, np.ones((3, 3), np.uint8))  # thin strokes first
+        patch = np.asarray(cv2.medianBlur(closed, min(brush + 4, 31) | 1), np.uint8)
+    new_value = _mutate(value, rng) if rng.random() < 0.7 else None
+    if new_value is not None:
+        patch, _ = _typed(patch, (x0 - bx0, y0 - by0), y1 - y0, new_value, ink, rng)
+    careful = bool(rng.random() < P_CAREFUL)
+    if careful:
+        patch = np.asarray(cv2.GaussianBlur(patch, (0, 0), float(rng.uniform(0.4, 0.8))), np.uint8)
+        noise = rng.normal(0, _noise_sigma(img), patch.shape[:2])[..., None]
+        patch = np.clip(np.rint(patch.astype(np.float32) + noise), 0, 255).astype(np.uint8)
+    _paste(img, np.asarray(patch, np.uint8), bx0, by0, 1.5 if careful else 0.0)
+    region = (bx0, by0, bx1 - bx0, by1 - by0)
+    return _finish(
+        img,
+        start,
+        rng,
+        "retouch",
+        (region,),
+        field=name,
+        tool=tool,
+        value=new_value,
+        careful=careful,
+    )
+
+
+def resampled_paste(sample: Sample, rng: np.random.Generator) -> TamperedSample:
+    """Another person's field scaled, turned by up to 2 degrees and resampled (bicubic),
+    then pasted over this document's field: the traces of a free transform."""
+    start = _start(sample, rng)
+    img = start.img
+    donor, donor_img = _other_capture(sample, rng)
+    mine = {f[0]: f for f in _usable_fields(sample)}
+    theirs = {f[0]: f for f in _usable_fields(donor)}
+    names = sorted(set(mine) & set(theirs))
+    if not names:
+        raise NotApplicable("no common field")
+    name = names[int(rng.integers(len(names)))]
+    x0, y0, x1, y1 = mine[name][2]
+    d0, e0, d1, e1 = theirs[name][2]
+    m = int(rng.integers(3, 8))
+    d0, e0, d1, e1 = _clip(d0 - m, e0 - m, d1 + m, e1 + m, donor_img)
+    t0, u0, t1, u1 = _clip(x0 - m, y0 - m, max(x1, x0 + d1 - d0 - 2 * m) + m, y1 + m, img)
+    tw, th = t1 - t0, u1 - u0
+    if tw < 8 or th < 8:
+        raise NotApplicable("field too small")
+    piece = donor_img[e0:e1, d0:d1]
+    angle = float(rng.uniform(-2.0, 2.0))
+    centre = (piece.shape[1] / 2, piece.shape[0] / 2)
+    turn = cv2.getRotationMatrix2D(centre, angle, 1.0)
+    piece = np.asarray(
+        cv2.warpAffine(
+            piece,
+            turn,
+            (piece.shape[1], piece.shape[0]),
+            flags=cv2.INTER_CUBIC,
+            borderMode=cv2.BORDER_REPLICATE,
+        ),
+        np.uint8,
+    )
+    piece = np.asarray(cv2.resize(piece, (tw, th), interpolation=cv2.INTER_CUBIC), np.uint8)
+    careful = bool(rng.random() < P_CAREFUL)
+    if careful:
+        here = img[u0:u1, t0:t1].astype(np.float32)
+        gain = (np.median(here, axis=(0, 1)) + 1) / (
+            np.median(piece.astype(np.float32), axis=(0, 1)) + 1
+        )
+        piece = np.clip(piece.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+    _paste(img, piece, t0, u0, 1.5 if careful else 0.0)
+    return _finish(
+        img,
+        start,
+        rng,
+        "resampled_paste",
+        ((t0, u0, tw, th),),
+        donor_condition=donor.condition,
+        field=name,
+        angle=round(angle, 2),
         careful=careful,
     )
 
@@ -704,4 +824,6 @@ ATTACKS: dict[str, AttackFn] = {
     "screen_recapture": screen_recapture,
     "print_recapture": print_recapture,
     "metadata": metadata,
+    "retouch": retouch,
+    "resampled_paste": resampled_paste,
 }
