@@ -78,10 +78,10 @@ from models.extract.document import extract_document
 from models.face.detect import FaceModels
 from models.face.locate import as_bgr, find_faces
 from models.fraud import consistency, edits, forensics, hashing, reuse, tamper
-from models.fraud.score import RiskPolicy, score
+from models.fraud.score import RiskPolicy, RiskResult, score
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 from models.fraud.signal import Signal
-from tools.docgen import generate
+from tools.docgen import Sample, generate
 from tools.tampergen import KINDS, PHOTO_CONDITIONS, SUBMITTED_AT, genuine, iter_set
 
 EVAL_SEED0 = 5_000_000
@@ -226,6 +226,22 @@ def _not_approved_pipeline(rows: list[dict[str, Any]]) -> float | None:
     )
 
 
+def upload_row(
+    kind: str, sample: Sample, signals: list[Signal], risk: RiskResult
+) -> dict[str, Any]:
+    """What every evaluation row holds: the upload's kind and capture, each signal's
+    score, the reason codes raised, and the policy's risk and decision."""
+    return {
+        "kind": kind,
+        "condition": sample.condition,
+        "docType": sample.doc_type.value,
+        "scores": {s.name: s.score for s in signals},
+        "triggered": sorted({s.reason_code.value for s in signals if s.triggered}),
+        "risk": risk.score,
+        "decision": risk.decision,
+    }
+
+
 def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     plan = [("genuine", genuine)] + [(k, per_kind) for k in KINDS if k != "genuine"]
@@ -246,17 +262,7 @@ def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str
                 times["ocrAndChecks"] = time.perf_counter() - t
             risk = score(signals, policy)
             rows.append(
-                {
-                    "kind": kind,
-                    "condition": sample.condition,
-                    "docType": sample.doc_type.value,
-                    "scores": {s.name: s.score for s in signals},
-                    "triggered": sorted({s.reason_code.value for s in signals if s.triggered}),
-                    "risk": risk.score,
-                    "decision": risk.decision,
-                    "failedChecks": failed,
-                    "times": times,
-                }
+                {**upload_row(kind, sample, signals, risk), "failedChecks": failed, "times": times}
             )
             print(
                 f"  {kind:17s} {i + 1}/{n} {sample.condition:12s} risk {risk.score:5.1f}",

@@ -33,7 +33,15 @@ from typing import Any
 
 import numpy as np
 
-from models.eval.fraud import LEARNED, RELEVANT, analyse, auc, detection_at_fpr, portrait_box
+from models.eval.fraud import (
+    LEARNED,
+    RELEVANT,
+    analyse,
+    auc,
+    detection_at_fpr,
+    portrait_box,
+    upload_row,
+)
 from models.face.detect import FaceModels
 from models.fraud.score import RiskPolicy, score
 from tools.holdout_forger import KINDS, iter_set
@@ -142,14 +150,8 @@ def run(per_kind: int, controls: int) -> list[dict[str, Any]]:
             risk = score(signals, policy)
             rows.append(
                 {
-                    "kind": kind,
-                    "condition": sample.condition,
-                    "docType": sample.doc_type.value,
-                    "scores": {s.name: s.score for s in signals},
-                    "triggered": sorted({s.reason_code.value for s in signals if s.triggered}),
+                    **upload_row(kind, sample, signals, risk),
                     "triggeredSignals": sorted(s.name for s in signals if s.triggered),
-                    "risk": risk.score,
-                    "decision": risk.decision,
                     "details": upload.details,
                 }
             )

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
@@ -42,7 +41,8 @@ from PIL import Image
 
 from models.doctypes import DocumentType
 from tools.docgen import CONDITIONS, Sample, generate
-from tools.tampergen import genuine
+from tools.tampergen import NotApplicable, genuine
+from tools.tampergen import TamperedSample as Forgery  # the same record: bytes, kind, regions
 
 __all__ = [
     "ATTACKS",
@@ -73,20 +73,6 @@ HERSHEY = (
 )
 
 
-class NotApplicable(ValueError):
-    """The attack cannot be made on this sample (no field it can use)."""
-
-
-@dataclass(frozen=True)
-class Forgery:
-    """An upload of the hold-out set: forged, or a re-saved control."""
-
-    image_bytes: bytes
-    kind: str
-    regions: tuple[Box, ...]
-    details: dict[str, Any] = field(default_factory=dict)
-
-
 # -- open and save, as an editor does ---------------------------------------------------
 def _open(data: bytes) -> BGR:
     with Image.open(io.BytesIO(data)) as im:
@@ -104,6 +90,12 @@ def _save(img: BGR, rng: np.random.Generator) -> tuple[bytes, dict[str, Any]]:
     subsampling = 0 if rng.random() < P_SUBSAMPLE_444 else 2  # 4:4:4 or 4:2:0
     pil.save(buf, format="JPEG", quality=quality, subsampling=subsampling, optimize=True)
     return buf.getvalue(), {"format": "JPEG", "quality": quality, "subsampling": subsampling}
+
+
+def _saved(img: BGR, kind: str, region: Box | None, rng: Any, **details: Any) -> Forgery:
+    """The edited page saved by the editor (:func:`_save`), as an upload of ``kind``."""
+    data, save = _save(img, rng)
+    return Forgery(data, kind, (region,) if region else (), {**details, **save})
 
 
 def _capture(sample: Sample, rng: np.random.Generator) -> BGR:
@@ -176,9 +168,7 @@ def _clone(dst: BGR, piece: BGR, x: int, y: int, mode: int) -> tuple[BGR, Box] |
 # -- the attacks --------------------------------------------------------------------------
 def resaved(sample: Sample, rng: np.random.Generator) -> Forgery:
     """The control: the genuine upload opened and saved by the editor, no edit."""
-    img = _capture(sample, rng)
-    data, save = _save(img, rng)
-    return Forgery(data, "resaved", (), save)
+    return _saved(_capture(sample, rng), "resaved", None, rng)
 
 
 def inpaint_retype(sample: Sample, rng: np.random.Generator) -> Forgery:
@@ -213,9 +203,8 @@ def inpaint_retype(sample: Sample, rng: np.random.Generator) -> Forgery:
         part = cv2.GaussianBlur(layer[py0:py1, px0:px1], (0, 0), float(rng.uniform(0.5, 1.0)))
         noise = rng.normal(0, _page_noise(img), part.shape[:2])[..., None]
         layer[py0:py1, px0:px1] = np.clip(part.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-    data, save = _save(layer, rng)
     region = (px0, py0, px1 - px0, py1 - py0)
-    return Forgery(data, "inpaint_retype", (region,), {"field": name, "careful": careful, **save})
+    return _saved(layer, "inpaint_retype", region, rng, field=name, careful=careful)
 
 
 def erase_field(sample: Sample, rng: np.random.Generator) -> Forgery:
@@ -227,8 +216,7 @@ def erase_field(sample: Sample, rng: np.random.Generator) -> Forgery:
     name, _, box = fields[int(rng.integers(len(fields)))]
     x0, y0, x1, y1 = box
     img = _erase(img, box, rng)
-    data, save = _save(img, rng)
-    return Forgery(data, "erase_field", ((x0, y0, x1 - x0, y1 - y0),), {"field": name, **save})
+    return _saved(img, "erase_field", (x0, y0, x1 - x0, y1 - y0), rng, field=name)
 
 
 def clone_digits(sample: Sample, rng: np.random.Generator) -> Forgery:
@@ -267,13 +255,8 @@ def clone_digits(sample: Sample, rng: np.random.Generator) -> Forgery:
     if done is None:
         raise NotApplicable("the clone does not fit")
     img, region = done
-    data, save = _save(img, rng)
-    return Forgery(
-        data,
-        "clone_digits",
-        (region,),
-        {"source": [sx0, sy0, pw, ph], "subpixel": subpixel, **save},
-    )
+    source = [sx0, sy0, pw, ph]
+    return _saved(img, "clone_digits", region, rng, source=source, subpixel=subpixel)
 
 
 def poisson_splice(sample: Sample, rng: np.random.Generator) -> Forgery:
@@ -306,12 +289,8 @@ def poisson_splice(sample: Sample, rng: np.random.Generator) -> Forgery:
     if done is None:
         raise NotApplicable("the piece does not fit")
     img, region = done
-    data, save = _save(img, rng)
-    return Forgery(
-        data,
-        "poisson_splice",
-        (region,),
-        {"field": name, "donor": donor_sample.seed, "mixed": mixed, **save},
+    return _saved(
+        img, "poisson_splice", region, rng, field=name, donor=donor_sample.seed, mixed=mixed
     )
 
 
