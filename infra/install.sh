@@ -189,7 +189,7 @@ install_models() {
   ln -sfn "$clf" "$ROOT/triton-repo/document_classifier/1/weights"
   local det; det="$(edits_dir)"
   if ! stamp_ok "$det"; then
-    log "training the local-edit detector on generated forgeries (~10 min) -> $det"
+    log "training the local-edit detector on generated forgeries (~20 min) -> $det"
     mkdir -p "$det"
     (cd "$ROOT" && PYTHONPATH="$ROOT" "$(project_venv_dir)/bin/python" -m models.fraud.train_edits \
       --out "$det" > "$det/train.log")

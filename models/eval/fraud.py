@@ -82,7 +82,7 @@ from models.fraud.score import RiskPolicy, RiskResult, score
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 from models.fraud.signal import Signal
 from tools.docgen import Sample, generate
-from tools.tampergen import KINDS, PHOTO_CONDITIONS, SUBMITTED_AT, genuine, iter_set
+from tools.tampergen import KINDS, PHOTO_CONDITIONS, SUBMITTED_AT, UNTOUCHED, genuine, iter_set
 
 EVAL_SEED0 = 5_000_000
 LATENCY_SEED0 = EVAL_SEED0 + 9000
@@ -242,9 +242,12 @@ def upload_row(
     }
 
 
-def tampering(per_kind: int, genuine: int, gw: TritonGateway | None) -> dict[str, Any]:
+def tampering(
+    per_kind: int, genuine: int, recompressed: int, gw: TritonGateway | None
+) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
-    plan = [("genuine", genuine)] + [(k, per_kind) for k in KINDS if k != "genuine"]
+    plan = [("genuine", genuine), ("recompressed", recompressed)]
+    plan += [(k, per_kind) for k in KINDS if k not in UNTOUCHED]
     policy = RiskPolicy()
     faces = FaceModels.load()
     for kind, n in plan:
@@ -277,6 +280,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     :func:`tampering` (also of a stored ``results.json``: ``--from-results``)."""
     measured = bool(rows) and all(r.get("failedChecks") is not None for r in rows)
     gen = [r for r in rows if r["kind"] == "genuine"]
+    # Re-encoded genuine uploads (cropped, scaled, saved again): untouched as well, and
+    # compressed twice like every forgery; reported apart so that the figures against
+    # camera uploads stay comparable with earlier runs.
+    rec = [r for r in rows if r["kind"] == "recompressed"]
+    untouched = gen + rec
     per_attack: dict[str, Any] = {}
     for kind, names in RELEVANT.items():
         pos = [r for r in rows if r["kind"] == kind]
@@ -288,7 +296,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         chk_p = [max(r["scores"].get(n, 0.0) for n in with_checks) for r in pos]
         chk_n = [max(r["scores"].get(n, 0.0) for n in with_checks) for r in gen]
         risk_p, risk_n = [r["risk"] for r in pos], [r["risk"] for r in gen]
-        learned = LEARNED in names and all(LEARNED in r["scores"] for r in pos + gen)
+        learned = LEARNED in names and all(LEARNED in r["scores"] for r in pos + untouched)
         learned_p = [r["scores"][LEARNED] for r in pos] if learned else []
         learned_n = [r["scores"][LEARNED] for r in gen] if learned else []
         per_attack[kind] = {
@@ -307,6 +315,17 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "notApproved": float(np.mean([r["decision"] != "approve" for r in pos])),
             "notApprovedPipeline": _not_approved_pipeline(pos),
         }
+        if rec:
+            learned_u = [r["scores"][LEARNED] for r in untouched] if learned else []
+            risk_u = [r["risk"] for r in untouched]
+            per_attack[kind]["vsUntouched"] = {
+                "aucLearned": auc(learned_p, learned_u) if learned else None,
+                "detectionAt1pctFprLearned": detection_at_fpr(learned_p, learned_u)
+                if learned
+                else None,
+                "aucRisk": auc(risk_p, risk_u),
+                "detectionAt1pctFprRisk": detection_at_fpr(risk_p, risk_u),
+            }
     codes = sorted({c for r in rows for c in r["triggered"]})
     phone = [r for r in gen if r["condition"] == "phone"]
     photos = [r for r in gen if r["condition"] in PHOTO_CONDITIONS]
@@ -327,8 +346,20 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for r in rows:
         for k, v in r["times"].items():
             timing[k].append(v * 1000)
+    recompressed = None
+    if rec:
+        recompressed = {
+            "n": len(rec),
+            "falsePositiveByReason": {
+                c: share(c, rec) for c in sorted({c for r in rec for c in r["triggered"]})
+            },
+            "anyReason": float(np.mean([bool(r["triggered"]) for r in rec])),
+            "notApproved": float(np.mean([r["decision"] != "approve" for r in rec])),
+            "notApprovedPipeline": _not_approved_pipeline(rec),
+        }
     return {
         "perAttack": per_attack,
+        "recompressed": recompressed,
         "genuine": {
             "n": len(gen),
             "phone": len(phone),
@@ -611,6 +642,30 @@ def report(res: dict[str, Any], command: str) -> str:
             f"{_fmt(r['detectionAt1pctFprRisk'])} | {_fmt(r['notApproved'])} | "
             f"{_fmt(r.get('notApprovedPipeline'))} |"
         )
+    if any("vsUntouched" in r for r in tam["perAttack"].values()):
+        put(
+            "\n### Against every untouched upload (camera uploads and re-encoded ones)\n\n"
+            "| attack | AUC local_edits | det@1%FPR local_edits | AUC risk | det@1%FPR risk |\n"
+            "|---|---|---|---|---|"
+        )
+        for kind, r in tam["perAttack"].items():
+            u = r.get("vsUntouched")
+            if u:
+                put(
+                    f"| {kind} | {_fmt(u['aucLearned'])} | "
+                    f"{_fmt(u['detectionAt1pctFprLearned'])} | {_fmt(u['aucRisk'])} | "
+                    f"{_fmt(u['detectionAt1pctFprRisk'])} |"
+                )
+    rc = tam.get("recompressed")
+    if rc:
+        put(
+            f"\n## Re-encoded genuine uploads: {rc['n']} (cropped, scaled, saved again); any "
+            f"reason code {_fmt(rc['anyReason'])}; not approved {_fmt(rc['notApproved'])} by "
+            f"the risk score, {_fmt(rc.get('notApprovedPipeline'))} by the pipeline\n"
+        )
+        put("| reason code | FP |\n|---|---|")
+        for code, v in rc["falsePositiveByReason"].items():
+            put(f"| {code} | {_fmt(v)} |")
     g = tam["genuine"]
     put(
         f"\n## Genuine uploads: {g['n']} ({g['phone']} phone, {g['photo']} photo-like); "
@@ -710,6 +765,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--per-kind", type=int, default=20)
     ap.add_argument("--genuine", type=int, default=0, help="default: 6 x per-kind")
+    ap.add_argument(
+        "--recompressed",
+        type=int,
+        default=-1,
+        help="re-encoded genuine uploads (default: as many as --genuine)",
+    )
     ap.add_argument("--reuse-per-type", type=int, default=5)
     ap.add_argument("--distractors", type=int, default=10_000)
     ap.add_argument("--latency-docs", type=int, default=20)
@@ -726,8 +787,10 @@ def main(argv: list[str] | None = None) -> int:
         _publish(stored, args.out)
         return 0
     n_genuine = args.genuine or 6 * args.per_kind
+    n_recompressed = n_genuine if args.recompressed < 0 else args.recompressed
     command = (
         f"python -m models.eval.fraud --per-kind {args.per_kind} --genuine {n_genuine} "
+        f"--recompressed {n_recompressed} "
         f"--reuse-per-type {args.reuse_per_type} --distractors {args.distractors} "
         f"--latency-docs {args.latency_docs}" + (f" --out {args.out}" if args.out else "")
     )
@@ -735,7 +798,7 @@ def main(argv: list[str] | None = None) -> int:
     gw = _gateway()
     res: dict[str, Any] = {
         "command": command,
-        "tampering": tampering(args.per_kind, n_genuine, gw),
+        "tampering": tampering(args.per_kind, n_genuine, n_recompressed, gw),
         "documentReuse": document_reuse(args.reuse_per_type, gw),
         "faceReuse": face_reuse(args.distractors),
     }

@@ -31,10 +31,12 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     # pixel forensics
     "error_level": 25.0,
     "double_compression": 45.0,
-    "noise_inconsistency": 35.0,
     # learned (models.fraud.edits): review, never decline on its own; a person looks
     "local_edits": 65.0,
-    # experimental (models.fraud.tamper.EXPERIMENTAL): reported, not yet reliable
+    # experimental (models.fraud.tamper.EXPERIMENTAL): reported, not yet reliable. The
+    # noise map weighed 35 until fraud-2026.3; re-encoded genuine uploads trip it as often
+    # as forgeries do (docs/accuracy.md).
+    "noise_inconsistency": 0.0,
     "copy_move": 0.0,
     "splice": 0.0,
     "font_inconsistency": 0.0,
@@ -76,7 +78,7 @@ class InvalidPolicy(ValueError):
 class RiskPolicy:
     """Weights and bands of the risk score; see the module docstring."""
 
-    version: str = "fraud-2026.2"
+    version: str = "fraud-2026.3"
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     approve_max: float = 30.0
     review_max: float = 70.0

@@ -46,3 +46,36 @@ def test_without_the_served_ocr_the_pipeline_is_not_measured() -> None:
     out = summarise(rows)
     assert out["perAttack"]["copy_move"]["notApprovedPipeline"] is None
     assert out["perAttack"]["copy_move"]["aucSignalWithChecks"] is None
+
+
+def test_recompressed_uploads_are_negatives_reported_apart() -> None:
+    def row(kind: str, learned: float, risk: float, codes: list[str]) -> dict[str, Any]:
+        return {
+            **_row(kind, 0.0, "approve" if risk <= 30 else "review", []),
+            "scores": {"local_edits": learned},
+            "triggered": codes,
+            "risk": risk,
+        }
+
+    rows = [
+        row("genuine", 0.1, 0.0, []),
+        row("genuine", 0.2, 0.0, []),
+        row("recompressed", 0.7, 40.0, ["TAMPERING_SUSPECTED"]),
+        row("recompressed", 0.3, 0.0, []),
+        row("retype", 0.6, 40.0, ["TAMPERING_SUSPECTED"]),
+        row("retype", 0.9, 60.0, ["TAMPERING_SUSPECTED"]),
+    ]
+    out = summarise(rows)
+    rt = out["perAttack"]["retype"]
+    # against camera uploads only, as before; the re-encoded ones make it harder
+    assert rt["aucLearned"] == 1.0
+    assert rt["vsUntouched"]["aucLearned"] == auc([0.6, 0.9], [0.1, 0.2, 0.7, 0.3])
+    assert rt["vsUntouched"]["aucRisk"] == auc([40.0, 60.0], [0.0, 0.0, 40.0, 0.0])
+    rc = out["recompressed"]
+    assert rc["n"] == 2 and rc["anyReason"] == 0.5 and rc["notApproved"] == 0.5
+    assert rc["falsePositiveByReason"] == {"TAMPERING_SUSPECTED": 0.5}
+    assert out["genuine"]["n"] == 2  # the camera uploads' own figures leave them out
+    assert (
+        "vsUntouched"
+        not in summarise([r for r in rows if r["kind"] != "recompressed"])["perAttack"]["retype"]
+    )

@@ -8,7 +8,8 @@ from PIL import Image
 
 from models.doctypes import DocumentType
 from tests.fixtures.fraud import decode, sample
-from tools.tampergen import ATTACKS, KINDS, NotApplicable, metadata, retype
+from tools.docgen import CONDITIONS, generate
+from tools.tampergen import ATTACKS, KINDS, REAL_TYPES, NotApplicable, iter_set, metadata, retype
 from tools.tampergen.exif import exif_payload
 
 
@@ -53,3 +54,32 @@ def test_recaptures_and_not_applicable() -> None:
             assert im.getexif().get(0x010F) is None or isinstance(im.getexif().get(0x010F), str)
     with pytest.raises(NotApplicable):
         ATTACKS["portrait_swap"](sample(DocumentType.PAYSLIP, "scan"), np.random.default_rng(1))
+
+
+def test_recompressed_is_untouched_and_reencoded() -> None:
+    s = sample(DocumentType.NATIONAL_ID_FRONT, "phone")
+    ups = [ATTACKS["recompressed"](s, np.random.default_rng(k)) for k in range(12)]
+    assert all(not u.tampered and u.regions == () for u in ups)
+    assert ATTACKS["retype"](s, np.random.default_rng(1)).tampered
+    plain = [
+        (k, u) for k, u in enumerate(ups) if "crop" not in u.details and "scale" not in u.details
+    ]
+    cropped = [u for u in ups if "crop" in u.details and "scale" not in u.details]
+    assert plain and cropped
+    k, u = plain[0]
+    # the same content as the camera upload it started from (the same generator draws)
+    first = decode(ATTACKS["genuine"](s, np.random.default_rng(k)).image_bytes).astype(np.float32)
+    again = decode(u.image_bytes).astype(np.float32)
+    assert again.shape == first.shape and np.abs(again - first).mean() < 3
+    left, top, right, bottom = cropped[0].details["crop"]
+    h, w = decode(cropped[0].image_bytes).shape[:2]
+    assert (h, w) == (first.shape[0] - top - bottom, first.shape[1] - left - right)
+
+
+def test_iter_set_follows_the_documented_seeds() -> None:
+    (kind, got, up) = next(iter_set(1, 7_000_000, ("recompressed",)))
+    idx = KINDS.index("recompressed")
+    want = generate(7_000_000 + 1000 * idx, REAL_TYPES[0], 0, CONDITIONS[0])
+    again = ATTACKS[kind](want, np.random.default_rng([7_000_000 + 1000 * idx, idx]))
+    assert (got.seed, got.doc_type, got.condition) == (want.seed, want.doc_type, want.condition)
+    assert up.image_bytes == again.image_bytes

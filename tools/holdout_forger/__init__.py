@@ -39,9 +39,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from models.doctypes import DocumentType
 from tools.docgen import CONDITIONS, Sample, generate
-from tools.tampergen import NotApplicable, genuine
+from tools.tampergen import REAL_TYPES, UPRIGHT, NotApplicable, genuine, sweep
 from tools.tampergen import TamperedSample as Forgery  # the same record: bytes, kind, regions
 
 __all__ = [
@@ -303,8 +302,6 @@ ATTACKS: dict[str, Callable[[Sample, np.random.Generator], Forgery]] = {
 }
 #: Every kind, the control first.
 KINDS: tuple[str, ...] = tuple(ATTACKS)
-#: The capture conditions a forger edits (upright pages).
-UPRIGHT = tuple(c for c in CONDITIONS if c not in ("rotated_90", "rotated_180"))
 
 
 def iter_set(
@@ -313,23 +310,8 @@ def iter_set(
     """``per_kind`` uploads of each kind: (kind, the genuine sample, the upload).
 
     Document types and templates cycle through every real type and template,
-    conditions through the upright ones. Deterministic in ``seed0``; a sample an
-    attack cannot use is replaced by the next seed. Blocking, CPU (~0.2 s per upload).
+    conditions through the upright ones (tampergen's loop, :func:`tools.tampergen.sweep`,
+    over this forger's attacks). Deterministic in ``seed0``; a sample an attack cannot
+    use is replaced by the next seed. Blocking, CPU (~0.2 s per upload).
     """
-    real = [t for t in DocumentType if t is not DocumentType.UNKNOWN]
-    for kind in kinds:
-        fn = ATTACKS[kind]
-        made, tries = 0, 0
-        while made < per_kind:
-            seed = seed0 + 1000 * KINDS.index(kind) + tries
-            doc_type = real[tries % len(real)]
-            condition = UPRIGHT[(tries // len(real) + tries) % len(UPRIGHT)]
-            template = tries % 3
-            tries += 1
-            sample = generate(seed, doc_type, template, condition)
-            try:
-                upload = fn(sample, np.random.default_rng([seed, KINDS.index(kind)]))
-            except NotApplicable:
-                continue
-            made += 1
-            yield kind, sample, upload
+    return sweep(ATTACKS, KINDS, per_kind, seed0, kinds, lambda _: REAL_TYPES, lambda _: UPRIGHT)

@@ -39,6 +39,10 @@ Kinds (:data:`KINDS`):
   retouched paper;
 - ``resampled_paste``: another person's field scaled, turned by up to 2
   degrees, resampled (bicubic) and pasted over the same field.
+- ``recompressed``: untouched, like ``genuine``: the genuine capture re-encoded on
+  its way (cropped or scaled in a gallery app, or passed through a messenger) and
+  saved at an editor's quality. A detector that takes "compressed twice" for
+  "edited" fails here; :data:`UNTOUCHED` names the kinds that are not forgeries.
 
 Portraits are all the same real face (``skimage.data.astronaut``, see
 ``tools.docgen``), so a swapped portrait is the same person from another
@@ -48,7 +52,7 @@ capture: it tests the forensic traces of pasting, not face comparison.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +70,10 @@ __all__ = [
     "ATTACKS",
     "KINDS",
     "PHOTO_CONDITIONS",
+    "REAL_TYPES",
     "SUBMITTED_AT",
+    "UNTOUCHED",
+    "UPRIGHT",
     "TamperedSample",
     "copy_move",
     "genuine",
@@ -74,11 +81,13 @@ __all__ = [
     "metadata",
     "portrait_swap",
     "print_recapture",
+    "recompressed",
     "resampled_paste",
     "retouch",
     "retype",
     "screen_recapture",
     "splice",
+    "sweep",
 ]
 
 Box = tuple[int, int, int, int]  # x, y, w, h
@@ -163,7 +172,7 @@ class TamperedSample:
 
     @property
     def tampered(self) -> bool:
-        return self.kind != "genuine"
+        return self.kind not in UNTOUCHED
 
 
 # -- encoding and EXIF -------------------------------------------------------------------
@@ -224,13 +233,48 @@ KINDS: tuple[str, ...] = (
     # added later, so that the kinds before them keep their seeds
     "retouch",
     "resampled_paste",
+    "recompressed",
 )
+#: The kinds that are not forgeries: what a detector must leave alone.
+UNTOUCHED: frozenset[str] = frozenset({"genuine", "recompressed"})
+#: A gallery app or messenger on the way: share of uploads cropped, and of uploads scaled.
+P_RECOMPRESS_CROP = 0.5
+P_RECOMPRESS_SCALE = 0.3
+P_RECOMPRESS_EXIF = 0.4  # a gallery app keeps camera EXIF (new thumbnail); messengers strip it
 
 
 def genuine(sample: Sample, rng: np.random.Generator) -> TamperedSample:
     """The untouched capture as the device saved it."""
     data, cam = _upload(sample.image, sample.condition, rng)
     return TamperedSample(data, "genuine", (), {"exif": cam is not None})
+
+
+def recompressed(sample: Sample, rng: np.random.Generator) -> TamperedSample:
+    """The genuine capture, re-encoded on its way without any edit of its content: opened
+    in a gallery app (cropped at the edges half the time, scaled down 3 times in 10) or
+    passed through a messenger, and saved as JPEG at an editor's quality. Untouched, but
+    compressed twice, on a grid that may no longer be the camera's."""
+    data, cam = _upload(sample.image, sample.condition, rng)
+    img = _decode(data)
+    details: dict[str, Any] = {}
+    if rng.random() < P_RECOMPRESS_CROP:
+        h, w = img.shape[:2]
+        top, bottom, left, right = (int(v) for v in rng.integers(1, 41, 4))
+        img = np.ascontiguousarray(img[top : h - bottom, left : w - right])
+        details["crop"] = [left, top, right, bottom]
+    if rng.random() < P_RECOMPRESS_SCALE:
+        scale = float(rng.uniform(0.6, 0.95))
+        img = np.asarray(cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+        details["scale"] = round(scale, 3)
+    quality = int(rng.integers(*EDITOR_QUALITY))
+    out = _jpeg(img, quality)
+    kept = cam is not None and rng.random() < P_RECOMPRESS_EXIF
+    if kept and cam is not None:
+        fresh = CameraExif(
+            cam.make, cam.model, cam.software, cam.taken, cam.modified, _thumbnail(img)
+        )
+        out = with_exif(out, build_exif(fresh))
+    return TamperedSample(out, "recompressed", (), {**details, "quality": quality, "exif": kept})
 
 
 @dataclass
@@ -355,6 +399,21 @@ def _paste(dst: BGR, patch: BGR, x: int, y: int, feather: float) -> None:
     ).astype(np.uint8)
 
 
+def _disguised(patch: BGR, img: BGR, rng: np.random.Generator) -> BGR:
+    """A careful forger's painted patch: a little blur, and the page's own noise level."""
+    patch = np.asarray(cv2.GaussianBlur(patch, (0, 0), float(rng.uniform(0.4, 0.8))), np.uint8)
+    noise = rng.normal(0, _noise_sigma(img), patch.shape[:2])[..., None]
+    return np.clip(np.rint(patch.astype(np.float32) + noise), 0, 255).astype(np.uint8)
+
+
+def _brightness_matched(piece: BGR, here: BGR) -> BGR:
+    """``piece`` scaled per channel to the median brightness of the place it will cover."""
+    gain = (np.median(here.astype(np.float32), axis=(0, 1)) + 1) / (
+        np.median(piece.astype(np.float32), axis=(0, 1)) + 1
+    )
+    return np.clip(piece.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+
+
 def _typed(
     base: BGR, at: tuple[int, int], height: int, value: str, ink: tuple[int, int, int], rng: Any
 ) -> tuple[BGR, str]:
@@ -395,10 +454,7 @@ def retype(sample: Sample, rng: np.random.Generator) -> TamperedSample:
     flat[:] = bg
     patch, key = _typed(flat, (x0 - bx0, y0 - by0), y1 - y0, new_value, ink, rng)
     if careful:
-        patch = np.asarray(cv2.GaussianBlur(patch, (0, 0), float(rng.uniform(0.4, 0.8))), np.uint8)
-        sigma = _noise_sigma(img)
-        noise = rng.normal(0, sigma, patch.shape[:2])[..., None]
-        patch = np.clip(np.rint(patch.astype(np.float32) + noise), 0, 255).astype(np.uint8)
+        patch = _disguised(patch, img, rng)
     _paste(img, np.asarray(patch, np.uint8), bx0, by0, 1.5 if careful else 0.0)
     region = (bx0, by0, bx1 - bx0, by1 - by0)
     return _finish(
@@ -526,11 +582,7 @@ def splice(sample: Sample, rng: np.random.Generator) -> TamperedSample:
         piece = donor_img[e0:e1, d0 : d0 + tw]
         piece = np.asarray(cv2.resize(piece, (tw, th), interpolation=cv2.INTER_LINEAR), np.uint8)
         if careful:
-            here = img[u0 : u0 + th, t0 : t0 + tw].astype(np.float32)
-            gain = (np.median(here, axis=(0, 1)) + 1) / (
-                np.median(piece.astype(np.float32), axis=(0, 1)) + 1
-            )
-            piece = np.clip(piece.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+            piece = _brightness_matched(piece, img[u0 : u0 + th, t0 : t0 + tw])
         _paste(img, piece, t0, u0, 1.5 if careful else 0.0)
         regions.append((t0, u0, tw, th))
     return _finish(
@@ -573,9 +625,7 @@ def retouch(sample: Sample, rng: np.random.Generator) -> TamperedSample:
         patch, _ = _typed(patch, (x0 - bx0, y0 - by0), y1 - y0, new_value, ink, rng)
     careful = bool(rng.random() < P_CAREFUL)
     if careful:
-        patch = np.asarray(cv2.GaussianBlur(patch, (0, 0), float(rng.uniform(0.4, 0.8))), np.uint8)
-        noise = rng.normal(0, _noise_sigma(img), patch.shape[:2])[..., None]
-        patch = np.clip(np.rint(patch.astype(np.float32) + noise), 0, 255).astype(np.uint8)
+        patch = _disguised(patch, img, rng)
     _paste(img, np.asarray(patch, np.uint8), bx0, by0, 1.5 if careful else 0.0)
     region = (bx0, by0, bx1 - bx0, by1 - by0)
     return _finish(
@@ -628,11 +678,7 @@ def resampled_paste(sample: Sample, rng: np.random.Generator) -> TamperedSample:
     piece = np.asarray(cv2.resize(piece, (tw, th), interpolation=cv2.INTER_CUBIC), np.uint8)
     careful = bool(rng.random() < P_CAREFUL)
     if careful:
-        here = img[u0:u1, t0:t1].astype(np.float32)
-        gain = (np.median(here, axis=(0, 1)) + 1) / (
-            np.median(piece.astype(np.float32), axis=(0, 1)) + 1
-        )
-        piece = np.clip(piece.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+        piece = _brightness_matched(piece, img[u0:u1, t0:t1])
     _paste(img, piece, t0, u0, 1.5 if careful else 0.0)
     return _finish(
         img,
@@ -780,6 +826,51 @@ def metadata(sample: Sample, rng: np.random.Generator) -> TamperedSample:
     return TamperedSample(with_exif(data, build_exif(edited)), "metadata", (), {"edit": what})
 
 
+def sweep(
+    attacks: Mapping[str, AttackFn],
+    order: Sequence[str],
+    per_kind: int,
+    seed0: int,
+    kinds: Sequence[str],
+    types_of: Callable[[str], Sequence[DocumentType]],
+    conditions_of: Callable[[str], Sequence[str]],
+) -> Iterator[tuple[str, Sample, TamperedSample]]:
+    """``per_kind`` uploads of each of ``kinds``, made by ``attacks[kind]``: the loop both
+    forgers share (this one and ``tools.holdout_forger``).
+
+    Upload number ``tries`` of a kind starts from the document of seed ``seed0 + 1000 *
+    order.index(kind) + tries``, of type ``types_of(kind)[tries % n]``, template ``tries %
+    3`` and condition ``conditions_of(kind)[(tries // n + tries) % m]``; the attack gets a
+    generator seeded with ``[seed, order.index(kind)]``. A document the attack cannot use
+    (:class:`NotApplicable`) is replaced by the next seed. Deterministic; blocking, CPU.
+    """
+    for kind in kinds:
+        fn, idx = attacks[kind], order.index(kind)
+        types, conditions = list(types_of(kind)), list(conditions_of(kind))
+        made, tries = 0, 0
+        while made < per_kind:
+            seed = seed0 + 1000 * idx + tries
+            doc_type = types[tries % len(types)]
+            condition = conditions[(tries // len(types) + tries) % len(conditions)]
+            template = tries % 3
+            tries += 1
+            sample = generate(seed, doc_type, template, condition)
+            try:
+                upload = fn(sample, np.random.default_rng([seed, idx]))
+            except NotApplicable:
+                continue
+            made += 1
+            yield kind, sample, upload
+
+
+#: Every document type the generator makes.
+REAL_TYPES: tuple[DocumentType, ...] = tuple(
+    t for t in DocumentType if t is not DocumentType.UNKNOWN
+)
+#: The capture conditions a forger edits (an upright page).
+UPRIGHT: tuple[str, ...] = tuple(c for c in CONDITIONS if c not in ("rotated_90", "rotated_180"))
+
+
 def iter_set(
     per_kind: int, seed0: int, kinds: tuple[str, ...] = KINDS
 ) -> Iterator[tuple[str, Sample, TamperedSample]]:
@@ -787,31 +878,19 @@ def iter_set(
 
     Document types cycle through every real type (portrait types only for
     ``portrait_swap``), templates through all, conditions through every
-    condition for ``genuine`` and ``metadata`` and through the upright ones
-    for the pixel attacks (a forger edits an upright page). Deterministic in
-    ``seed0``; a sample an attack cannot use is replaced by the next seed.
+    condition for the untouched kinds and ``metadata`` and through the upright
+    ones for the pixel attacks (a forger edits an upright page). Deterministic in
+    ``seed0`` (see :func:`sweep`).
     """
-    real = [t for t in DocumentType if t is not DocumentType.UNKNOWN]
-    upright = [c for c in CONDITIONS if c not in ("rotated_90", "rotated_180")]
-    for kind in kinds:
-        fn = ATTACKS[kind]
-        types = list(PORTRAIT_TYPES) if kind == "portrait_swap" else real
-        conditions = list(CONDITIONS) if kind in ("genuine", "metadata") else upright
-        made, tries = 0, 0
-        while made < per_kind:
-            seed = seed0 + 1000 * KINDS.index(kind) + tries
-            doc_type = types[tries % len(types)]
-            condition = conditions[(tries // len(types) + tries) % len(conditions)]
-            template = tries % 3
-            tries += 1
-            sample = generate(seed, doc_type, template, condition)
-            rng = np.random.default_rng([seed, KINDS.index(kind)])
-            try:
-                upload = fn(sample, rng)
-            except NotApplicable:
-                continue
-            made += 1
-            yield kind, sample, upload
+    return sweep(
+        ATTACKS,
+        KINDS,
+        per_kind,
+        seed0,
+        kinds,
+        lambda kind: PORTRAIT_TYPES if kind == "portrait_swap" else REAL_TYPES,
+        lambda kind: CONDITIONS if kind in UNTOUCHED | {"metadata"} else UPRIGHT,
+    )
 
 
 AttackFn = Callable[[Sample, np.random.Generator], TamperedSample]
@@ -826,4 +905,5 @@ ATTACKS: dict[str, AttackFn] = {
     "metadata": metadata,
     "retouch": retouch,
     "resampled_paste": resampled_paste,
+    "recompressed": recompressed,
 }
