@@ -275,6 +275,23 @@ def tampering(
     return summarise(rows)
 
 
+def _learned_and_risk(
+    learned: bool,
+    learned_p: list[float],
+    learned_n: list[float],
+    risk_p: list[float],
+    risk_n: list[float],
+) -> dict[str, float | None]:
+    """AUC and detection at 1% FPR of the learned detector (None when not measured) and
+    of the risk score, attacks ``_p`` against negatives ``_n``."""
+    return {
+        "aucLearned": auc(learned_p, learned_n) if learned else None,
+        "detectionAt1pctFprLearned": detection_at_fpr(learned_p, learned_n) if learned else None,
+        "aucRisk": auc(risk_p, risk_n),
+        "detectionAt1pctFprRisk": detection_at_fpr(risk_p, risk_n),
+    }
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The tampering figures of the report from the per-upload ``rows`` of
     :func:`tampering` (also of a stored ``results.json``: ``--from-results``)."""
@@ -305,27 +322,17 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "aucSignal": auc(rel_p, rel_n),
             "aucSignalWithChecks": auc(chk_p, chk_n) if measured else None,
             "detectionAt1pctFprWithChecks": detection_at_fpr(chk_p, chk_n) if measured else None,
-            "aucRisk": auc(risk_p, risk_n),
-            "aucLearned": auc(learned_p, learned_n) if learned else None,
-            "detectionAt1pctFprLearned": detection_at_fpr(learned_p, learned_n)
-            if learned
-            else None,
+            **_learned_and_risk(learned, learned_p, learned_n, risk_p, risk_n),
             "detectionAt1pctFprSignal": detection_at_fpr(rel_p, rel_n),
-            "detectionAt1pctFprRisk": detection_at_fpr(risk_p, risk_n),
             "notApproved": float(np.mean([r["decision"] != "approve" for r in pos])),
             "notApprovedPipeline": _not_approved_pipeline(pos),
         }
         if rec:
             learned_u = [r["scores"][LEARNED] for r in untouched] if learned else []
             risk_u = [r["risk"] for r in untouched]
-            per_attack[kind]["vsUntouched"] = {
-                "aucLearned": auc(learned_p, learned_u) if learned else None,
-                "detectionAt1pctFprLearned": detection_at_fpr(learned_p, learned_u)
-                if learned
-                else None,
-                "aucRisk": auc(risk_p, risk_u),
-                "detectionAt1pctFprRisk": detection_at_fpr(risk_p, risk_u),
-            }
+            per_attack[kind]["vsUntouched"] = _learned_and_risk(
+                learned, learned_p, learned_u, risk_p, risk_u
+            )
     codes = sorted({c for r in rows for c in r["triggered"]})
     phone = [r for r in gen if r["condition"] == "phone"]
     photos = [r for r in gen if r["condition"] in PHOTO_CONDITIONS]
