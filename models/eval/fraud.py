@@ -230,13 +230,16 @@ def upload_row(
     kind: str, sample: Sample, signals: list[Signal], risk: RiskResult
 ) -> dict[str, Any]:
     """What every evaluation row holds: the upload's kind and capture, each signal's
-    score, the reason codes raised, and the policy's risk and decision."""
+    score, the reason codes the policy reports (``triggered``: a client sees these;
+    signals it weighs 0 are left out), the codes of every triggered signal (``raised``,
+    the experimental ones too), and the policy's risk and decision."""
     return {
         "kind": kind,
         "condition": sample.condition,
         "docType": sample.doc_type.value,
         "scores": {s.name: s.score for s in signals},
-        "triggered": sorted({s.reason_code.value for s in signals if s.triggered}),
+        "triggered": sorted(risk.reason_codes),
+        "raised": sorted({s.reason_code.value for s in signals if s.triggered}),
         "risk": risk.score,
         "decision": risk.decision,
     }

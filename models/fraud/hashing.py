@@ -125,18 +125,40 @@ def layout_distance(a: DocumentHash, b: DocumentHash) -> int:
     return int(np.unpackbits(a.layout ^ b.layout).sum())
 
 
+def _inked_windows(ink: npt.NDArray[np.uint8]) -> list[tuple[int, int]]:
+    """Top-left corners (y, x) of the :data:`WINDOW` tiles inside the border margin whose
+    mean darkness and spread make them worth comparing, in row-major order.
+
+    Integer sums over all tiles at once: one pass instead of a mean and a deviation per
+    tile (the tiles' loop was most of a comparison's time), and exact.
+    """
+    ww, wh = WINDOW
+    side = ink.shape[0]
+    margin = round(side * BORDER_MARGIN)
+    ny, nx = (side - 2 * margin) // wh, (side - 2 * margin) // ww
+    if ny <= 0 or nx <= 0:
+        return []
+    tiles = ink[margin : margin + ny * wh, margin : margin + nx * ww].astype(np.int64)
+    tiles = tiles.reshape(ny, wh, nx, ww)
+    n = wh * ww
+    total = tiles.sum(axis=(1, 3))
+    squares = (tiles * tiles).sum(axis=(1, 3))
+    mean = total / (n * 255.0)
+    var = (n * squares - total * total) / (n * n * 255.0 * 255.0)
+    keep = (mean >= WINDOW_MIN_INK) & (var >= WINDOW_MIN_STD * WINDOW_MIN_STD)
+    rows, cols = np.nonzero(keep)
+    return [(margin + int(i) * wh, margin + int(j) * ww) for i, j in zip(rows, cols, strict=True)]
+
+
 def _unmatched_share(
-    a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], stop_above: float | None
+    a: npt.NDArray[np.float32],
+    b: npt.NDArray[np.float32],
+    inked: list[tuple[int, int]],
+    stop_above: float | None,
 ) -> float | None:
+    """Share of ``a``'s ``inked`` windows not found in ``b`` (None: too few of them)."""
     ww, wh = WINDOW
     side = a.shape[0]
-    margin = round(side * BORDER_MARGIN)
-    inked = []
-    for y in range(margin, side - wh + 1 - margin, wh):
-        for x in range(margin, side - ww + 1 - margin, ww):
-            t = a[y : y + wh, x : x + ww]
-            if t.mean() >= WINDOW_MIN_INK and t.std() >= WINDOW_MIN_STD:
-                inked.append((y, x))
     total = len(inked)
     # A page with (almost) no inked windows, a dark or washed-out capture, says
     # nothing about the other page: no evidence, not a match.
@@ -165,7 +187,8 @@ def hash_distance(a: DocumentHash, b: DocumentHash, stop_above: float | None = N
     Symmetric: the smaller of the two directions (a blurred capture's soft
     windows may miss in a sharp one, never the reverse); a direction whose page
     has fewer than :data:`MIN_INKED_WINDOWS` inked windows is no evidence, and
-    two such pages are 1.0 apart. About 20-50 ms on one core.
+    two such pages are 1.0 apart. About 1-3 ms on one core (another person's page, stopped
+    early) to 5 ms (the same document, every window searched).
 
     ``stop_above``: only whether the distance is at most this matters (a search):
     the answer is exact when it is at most ``stop_above``, and otherwise some value
@@ -173,10 +196,10 @@ def hash_distance(a: DocumentHash, b: DocumentHash, stop_above: float | None = N
     """
     fa = a.ink.astype(np.float32) / 255.0
     fb = b.ink.astype(np.float32) / 255.0
-    first = _unmatched_share(fa, fb, stop_above)
+    first = _unmatched_share(fa, fb, _inked_windows(a.ink), stop_above)
     if stop_above is not None and first is not None and first <= stop_above:
         stop_above = None  # a match: the exact smaller direction is wanted
-    second = _unmatched_share(fb, fa, stop_above)
+    second = _unmatched_share(fb, fa, _inked_windows(b.ink), stop_above)
     shares = [v for v in (first, second) if v is not None]
     return min(shares) if shares else 1.0
 

@@ -157,8 +157,16 @@ class RiskResult:
 
     @property
     def reason_codes(self) -> list[str]:
-        """Codes of the triggered signals, strongest contribution first."""
-        hits = sorted((c for c in self.contributions if c.triggered), key=lambda c: -c.contribution)
+        """Codes of the triggered signals the policy weighs, strongest contribution first.
+
+        A signal the policy weighs 0 (an experimental one, or one an organisation turned
+        off) stays in ``contributions`` with its score, but gives no reason: a reason code
+        is a claim that it moved the decision.
+        """
+        hits = sorted(
+            (c for c in self.contributions if c.triggered and c.weight > 0),
+            key=lambda c: -c.contribution,
+        )
         return list(dict.fromkeys(c.reason_code.value for c in hits))
 
     def to_dict(self) -> dict[str, Any]:

@@ -100,3 +100,26 @@ def test_same_document_across_captures_not_other_people(doc_type: DocumentType) 
         other = document_hash(sample(doc_type, "scan", seed, 1).image)
         assert not same_document(base, other)
         assert hash_distance(base, other) > 0.015
+
+
+def test_inked_windows_are_the_tiles_with_ink_and_spread() -> None:
+    """The vectorised tile selection equals the per-tile definition (float64 reference)."""
+    from models.fraud import hashing
+
+    rng = np.random.default_rng(7)
+    side = hashing.CONTENT_SIDE
+    ink = np.zeros((side, side), np.uint8)
+    ink[rng.random((side, side)) < 0.08] = 200  # scattered strokes: ink with spread
+    ink[100:140, 60:200] = 30  # a flat grey patch: ink, no spread
+    ww, wh = hashing.WINDOW
+    margin = round(side * hashing.BORDER_MARGIN)
+    expected = []
+    for y in range(margin, side - wh + 1 - margin, wh):
+        for x in range(margin, side - ww + 1 - margin, ww):
+            t = ink[y : y + wh, x : x + ww].astype(np.float64) / 255.0
+            if t.mean() >= hashing.WINDOW_MIN_INK and t.std() >= hashing.WINDOW_MIN_STD:
+                expected.append((y, x))
+    got = hashing._inked_windows(ink)
+    assert got == expected
+    assert 0 < len(got) < ((side - 2 * margin) // wh) * ((side - 2 * margin) // ww)
+    assert (margin + 6 * wh, margin + 3 * ww) not in got  # inside the flat patch

@@ -33,6 +33,19 @@ def test_contributions_sum_to_the_score_and_explain_it() -> None:
     assert {"signal", "weight", "contribution", "reasonCode"} <= set(d["contributions"][0])
 
 
+def test_a_signal_weighed_zero_gives_no_reason_code() -> None:
+    sigs = [
+        _sig("copy_move", 0.95, 0.5, ReasonCode.COPY_MOVE_DETECTED),  # experimental: weight 0
+        _sig("exif_camera_missing", 0.9, 0.5, ReasonCode.METADATA_MISSING),
+    ]
+    res = score(sigs)
+    assert res.reason_codes == ["METADATA_MISSING"]
+    weighed_zero = next(c for c in res.contributions if c.signal == "copy_move")
+    assert weighed_zero.triggered and weighed_zero.contribution == 0.0
+    turned_on = RiskPolicy(version="org-1", weights={**RiskPolicy().weights, "copy_move": 20.0})
+    assert score(sigs, turned_on).reason_codes[0] == "COPY_MOVE_DETECTED"
+
+
 def test_cap_scales_every_contribution() -> None:
     sigs = [_sig("exif_software", 1.0), _sig("exif_dates", 1.0), _sig("document_reuse", 1.0)]
     res = score(sigs)
