@@ -35,6 +35,7 @@ import functools
 import json
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,21 +118,38 @@ def _code_shares(codes: npt.NDArray[np.uint8], n: int, hh: int, ww: int) -> list
     return [np.ascontiguousarray(shares[..., k]) for k in range(n)]
 
 
+DqSource = npt.NDArray[np.float64] | None | Callable[[], npt.NDArray[np.float64] | None]
+Cells = list[tuple[FloatArray, str]]  # per-cell maps and how a window pools them
+
+
 def window_features(
-    bgr: npt.NDArray[np.uint8],
-    quality: int | None,
-    dq_llr: npt.NDArray[np.float64] | None,
+    bgr: npt.NDArray[np.uint8], quality: int | None, dq_llr: DqSource
 ) -> FloatArray:
     """Per window, the detector's input: ``(H/16 - 1, W/16 - 1, F)`` float32, all finite.
 
     ``quality``: the file's estimated JPEG quality (None: not a JPEG); ``dq_llr``: the
     per-8x8-block double-quantisation log-likelihood map, or None where it was not
-    measurable. Pure; about 50 ms on a 1-megapixel photo (one core of this machine,
-    quiet; see ``docs/benchmarks.md``).
+    measurable, or a function that returns it: called after the pixel pass, so that
+    another thread can compute the map meanwhile. Pure; about 40 ms on a 1200 x 900
+    photo (one core of this machine, quiet; see ``docs/benchmarks.md``).
 
     Raises:
         ValueError: the image is smaller than 3 x 3 cells.
     """
+    cells = _pixel_cells(bgr)
+    hh, ww = cells[0][0].shape
+    dq_map = dq_llr() if callable(dq_llr) else dq_llr
+    dq = np.zeros((hh, ww), np.float32)
+    if dq_map is not None:
+        part = dq_map[: 2 * hh, : 2 * ww]
+        if part.shape == (2 * hh, 2 * ww):
+            dq = np.asarray(part.reshape(hh, 2, ww, 2).sum(axis=(1, 3)), np.float32)
+    cells.append((np.clip(dq, -20.0, 20.0), "mean"))
+    return _assemble(cells, quality)
+
+
+def _pixel_cells(bgr: npt.NDArray[np.uint8]) -> Cells:
+    """Every per-cell map of :func:`window_features` that the pixels alone give."""
     h, w = bgr.shape[:2]
     hh, ww = h // CELL, w // CELL
     if hh < 3 or ww < 3:
@@ -197,13 +215,11 @@ def window_features(
     on = jump_x * on_col[None, :] + jump_y * on_row[:, None]
     off = (jump_x + jump_y - on) / 7.0
     cells.append((_cell_mean(on, hh, ww) - _cell_mean(off, hh, ww), "mean"))
-    dq = np.zeros((hh, ww), np.float32)
-    if dq_llr is not None:
-        part = dq_llr[: 2 * hh, : 2 * ww]
-        if part.shape == (2 * hh, 2 * ww):
-            dq = np.asarray(part.reshape(hh, 2, ww, 2).sum(axis=(1, 3)), np.float32)
-    cells.append((np.clip(dq, -20.0, 20.0), "mean"))
+    return cells
 
+
+def _assemble(cells: Cells, quality: int | None) -> FloatArray:
+    """Windows of the cell maps, against the page and their ring, with the page's facts."""
     win = np.stack([_window(c, op) for c, op in cells], axis=-1)
     n_feat = win.shape[-1]
     flat_win = win.reshape(-1, n_feat)
@@ -296,13 +312,14 @@ def page_evidence(logits: FloatArray) -> tuple[float, FloatArray]:
 def local_edits(
     bgr: npt.NDArray[np.uint8],
     quality: int | None,
-    dq_llr: npt.NDArray[np.float64] | None,
+    dq_llr: DqSource,
     model: EditModel | None,
 ) -> Signal:
     """The ``local_edits`` signal (reason ``TAMPERING_SUSPECTED``); see the module docstring.
 
+    ``dq_llr`` as in :func:`window_features` (a function is not called without a model).
     Not applicable when no model is loaded or the image is too small. Blocks for the
-    feature pass and one onnxruntime call (about 0.1 s on a phone photo).
+    feature pass and one onnxruntime call (about 70 ms on a 1200 x 900 phone photo).
     """
     name, code = "local_edits", ReasonCode.TAMPERING_SUSPECTED
     if model is None:

@@ -548,8 +548,12 @@ def edit_features(img: ImageInput) -> npt.NDArray[np.float32]:
 
 def local_edits_of(img: ImageInput, model: EditModel | None) -> Signal:
     """The ``local_edits`` signal of a decoded upload (:func:`models.fraud.edits.local_edits`
-    with this image's DQ evidence, which ``double_compression`` shares)."""
-    return local_edits(img.bgr, img.quality, dq_evidence(img), model)
+    with this image's DQ evidence, which ``double_compression`` shares).
+
+    The DQ map is asked for after the detector's pixel pass: in :func:`analyse_image`'s
+    pool, ``double_compression`` computes it on the other thread meanwhile, which takes
+    it off the longest chain of work."""
+    return local_edits(img.bgr, img.quality, lambda: dq_evidence(img), model)
 
 
 def double_compression(img: ImageInput) -> Signal:
