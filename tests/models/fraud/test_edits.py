@@ -27,6 +27,26 @@ def test_window_features_shape_finite_and_deterministic() -> None:
         edits.window_features(np.zeros((40, 400, 3), np.uint8), None, None)
 
 
+def test_the_dq_map_may_come_late_from_a_function() -> None:
+    s = sample(DocumentType.NATIONAL_ID_FRONT, "phone")
+    img = tamper.load_image(retype(s, np.random.default_rng(3)).image_bytes)
+    dq = np.zeros((s.image.shape[0] // 8, s.image.shape[1] // 8))
+    dq[10:20, 10:30] = 5.0  # evidence somewhere, whatever the upload's own map says
+    calls: list[int] = []
+
+    def later() -> np.ndarray:
+        calls.append(1)
+        return dq
+
+    direct = edits.window_features(img.bgr, img.quality, dq)
+    np.testing.assert_array_equal(edits.window_features(img.bgr, img.quality, later), direct)
+    assert calls == [1]
+    assert not np.array_equal(edits.window_features(img.bgr, img.quality, None), direct)
+    # without a model nothing is measured, so the map is never asked for
+    assert not edits.local_edits(img.bgr, img.quality, later, None).applicable
+    assert calls == [1]
+
+
 def test_labels_are_the_share_of_each_window_inside_the_regions() -> None:
     share = _region_share((96, 96), ((16, 16, 32, 32),))
     assert share.shape == (5, 5)
