@@ -26,7 +26,8 @@ Signals:
   too clean, pasted pieces from another capture too clean or too noisy. Weak: a JPEG
   re-save erases paper noise unevenly, so a genuine upload cropped in a gallery app and
   saved again trips it (14% of 120 re-encoded dev uploads) about as often as a forgery
-  does (ROC AUC 0.46-0.65 per attack against untouched uploads, session 9).
+  does (ROC AUC 0.46-0.65 per field attack against untouched uploads, 0.42 on portrait
+  swaps, session 9).
 - :func:`copy_move` (experimental, weight 0): ORB keypoints matched within the image, grouped by a
   common shift; a group is a copy only if the *paper noise* between the
   glyphs moved along with them: two identically printed strings (repeated

@@ -46,8 +46,9 @@ import numpy.typing as npt
 from models.doctypes import DocumentType
 from models.fraud import edits, tamper
 from tools.docgen import generate
+from tools.tampergen import KINDS as ALL_KINDS
+from tools.tampergen import UNTOUCHED, iter_set
 from tools.tampergen import genuine as genuine_upload
-from tools.tampergen import iter_set
 
 TRAIN_SEED0 = 3_000_000
 VAL_SEED0 = 3_500_000
@@ -62,7 +63,8 @@ KINDS: tuple[str, ...] = ("retype", "copy_move", "splice", "retouch", "resampled
 # learns "compressed twice" as "edited": on re-encoded genuine uploads (session 9, dev
 # seeds) the session-8 model's AUC fell from 0.99 to 0.92 on re-typed fields and 4% of
 # them went over the cut. Re-encoded genuine uploads are negatives from now on.
-UNTOUCHED_KINDS: tuple[str, ...] = ("genuine", "recompressed")
+# The untouched kinds in tools.tampergen.KINDS order (the order the cut set is built in).
+UNTOUCHED_KINDS: tuple[str, ...] = tuple(k for k in ALL_KINDS if k in UNTOUCHED)
 POSITIVE_OVERLAP = 0.4
 NEGATIVES_PER_IMAGE = 400
 HARD_NEGATIVES_PER_IMAGE = 30
