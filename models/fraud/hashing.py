@@ -33,6 +33,7 @@ Pure functions; no I/O.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass
 
@@ -65,6 +66,11 @@ class DocumentHash:
 
     layout: npt.NDArray[np.uint8]
     ink: npt.NDArray[np.uint8]
+
+    @functools.cached_property
+    def inked_windows(self) -> list[tuple[int, int]]:
+        """:func:`_inked_windows` of the ink map, once per hash (a probe meets many pages)."""
+        return _inked_windows(self.ink)
 
     def to_dict(self) -> dict[str, str]:
         """Hex strings; the ink map is zlib-compressed (mostly paper: small)."""
@@ -196,10 +202,10 @@ def hash_distance(a: DocumentHash, b: DocumentHash, stop_above: float | None = N
     """
     fa = a.ink.astype(np.float32) / 255.0
     fb = b.ink.astype(np.float32) / 255.0
-    first = _unmatched_share(fa, fb, _inked_windows(a.ink), stop_above)
+    first = _unmatched_share(fa, fb, a.inked_windows, stop_above)
     if stop_above is not None and first is not None and first <= stop_above:
         stop_above = None  # a match: the exact smaller direction is wanted
-    second = _unmatched_share(fb, fa, _inked_windows(b.ink), stop_above)
+    second = _unmatched_share(fb, fa, b.inked_windows, stop_above)
     shares = [v for v in (first, second) if v is not None]
     return min(shares) if shares else 1.0
 
