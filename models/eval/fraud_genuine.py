@@ -27,7 +27,7 @@ from collections import Counter
 import numpy as np
 
 from models.doctypes import DocumentType
-from models.eval.fraud import analyse, portrait_box
+from models.eval.fraud import analyse, portrait_box, upload_row
 from models.face.detect import FaceModels
 from models.fraud.score import RiskPolicy, score
 from tools.docgen import CONDITIONS, generate
@@ -65,9 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         photo = args.condition in PHOTO_CONDITIONS
         signals, _ = analyse(upload.image_bytes, box, photo)
         risk = score(signals, policy)
-        triggered = set(risk.reason_codes)  # what the client is told
+        row = upload_row("genuine", sample, signals, risk)
+        triggered = set(row["triggered"])  # what the client is told
         codes.update(triggered)
-        unweighed.update({s.reason_code.value for s in signals if s.triggered} - triggered)
+        unweighed.update(set(row["raised"]) - triggered)
         flagged += bool(triggered)
         not_approved += risk.decision != "approve"
         print(
