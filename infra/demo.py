@@ -80,8 +80,12 @@ def _summary(body: dict[str, Any]) -> str:
 
 
 def _contributing(risk: dict[str, Any]) -> str:
-    hits = [c for c in risk["contributions"] if c["contribution"] > 0]
-    return ", ".join(f"{c['reasonCode']} +{c['contribution']}" for c in hits) or "none"
+    added = [c for c in risk["contributions"] if c["contribution"] > 0]
+    hits = [f"{c['reasonCode']} +{c['contribution']}" for c in added if c["triggered"]]
+    # Graded evidence: points from signals under their thresholds, not reasons.
+    faint = [f"{c['signal']} +{c['contribution']}" for c in added if not c["triggered"]]
+    parts = hits + ([f"below thresholds: {', '.join(faint)}"] if faint else [])
+    return "; ".join(parts) or "none"
 
 
 def fraud_demo(client: httpx.Client, omang: bytes) -> None:

@@ -45,6 +45,7 @@ def _view(org: str, stored: StoredPolicy | None) -> dict[str, Any]:
             "default": True,
             "weights": policy["weights"],
             "bands": policy["bands"],
+            "graded": policy["graded"],
             "shareSignals": False,
             "createdAt": None,
         }
@@ -56,6 +57,8 @@ def _view(org: str, stored: StoredPolicy | None) -> dict[str, Any]:
         "default": False,
         "weights": stored.policy["weights"],
         "bands": stored.policy["bands"],
+        # Versions stored before graded evidence existed were scored without it.
+        "graded": stored.policy.get("graded") or {"share": 0.0, "signals": []},
         "shareSignals": stored.share_signals,
         "createdAt": stored.created_at.isoformat().replace("+00:00", "Z")
         if stored.created_at
@@ -87,11 +90,12 @@ async def put_policy(
     request: Request[Any, Any, State], data: dict[str, Any], org: str, fraud: FraudRepository
 ) -> dict[str, Any]:
     """Store a new version: ``{"weights": {signal: points}, "bands": {"approveMax",
-    "reviewMax"}, "shareSignals": false}``. Weights not given keep the default; an
-    unknown signal name is an error (a typo would otherwise weigh nothing)."""
+    "reviewMax"}, "graded": {"share", "signals"}, "shareSignals": false}``. What is
+    not given keeps the default; an unknown signal name is an error (a typo would
+    otherwise weigh nothing)."""
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object")
-    unknown_keys = set(data) - {"weights", "bands", "shareSignals"}
+    unknown_keys = set(data) - {"weights", "bands", "graded", "shareSignals"}
     if unknown_keys:
         raise InvalidRequest(f"unknown field(s): {', '.join(sorted(unknown_keys))}")
     base = RiskPolicy().to_dict()
@@ -105,6 +109,17 @@ async def put_policy(
             + ", ".join(sorted(DEFAULT_WEIGHTS)),
             field="weights",
         )
+    graded = data.get("graded") or {}
+    if not isinstance(graded, dict) or set(graded) - {"share", "signals"}:
+        raise InvalidRequest('graded must be {"share": number, "signals": [name]}', field="graded")
+    named = graded.get("signals", [])
+    if not isinstance(named, list) or not all(isinstance(n, str) for n in named):
+        raise InvalidRequest("graded.signals must be a list of signal names", field="graded")
+    if set(named) - set(DEFAULT_WEIGHTS):
+        raise InvalidRequest(
+            f"unknown signal(s): {', '.join(sorted(set(named) - set(DEFAULT_WEIGHTS)))}",
+            field="graded",
+        )
     share = data.get("shareSignals", False)
     if not isinstance(share, bool):
         raise InvalidRequest("shareSignals must be true or false", field="shareSignals")
@@ -112,6 +127,7 @@ async def put_policy(
         "version": "candidate",
         "weights": base["weights"] | weights,
         "bands": base["bands"] | (data.get("bands") or {}),
+        "graded": base["graded"] | graded,
     }
     try:
         policy = RiskPolicy.from_dict(candidate)

@@ -633,7 +633,8 @@ def report(res: dict[str, Any], command: str) -> str:
         '"local_edits": the learned detector alone; "signal": the maximum of the relevant '
         'signals; "+ checks": the relevant pixel signals with the extraction\'s agreement checks '
         f'({", ".join(CHECKS)}) on the served OCR, as the pipeline has them; "risk": '
-        "the default policy's 0-100 score over every signal (checks included when measured).\n"
+        "the default policy's 0-100 score over every signal (checks included when measured; "
+        "its graded evidence ranks uploads within a band, the triggered signals decide it).\n"
     )
     put(
         "| attack | n | relevant signals | AUC local_edits | det@1%FPR local_edits | "

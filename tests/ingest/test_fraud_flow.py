@@ -111,11 +111,16 @@ def test_editing_software_is_named_and_a_policy_version_decides(harness: Harness
         assert bad.status_code == 400 and "exif_sofware" in bad.json()["detail"]
         bad = c.put("/api/v1/kyc/risk-policy", json={"bands": {"approveMax": 80, "reviewMax": 50}})
         assert bad.status_code == 400
+        bad = c.put("/api/v1/kyc/risk-policy", json={"graded": {"signals": ["local_edit"]}})
+        assert bad.status_code == 400 and "local_edit" in bad.json()["detail"]
+        bad = c.put("/api/v1/kyc/risk-policy", json={"graded": {"share": 0.9}})
+        assert bad.status_code == 400
         put = c.put("/api/v1/kyc/risk-policy", json={"weights": {"exif_software": 100}})
         assert put.status_code == 201, put.text
         v1 = put.json()
         assert v1["version"] == 1 and v1["weights"]["exif_software"] == 100
         assert v1["weights"]["screen_recapture"] == current["weights"]["screen_recapture"]
+        assert v1["graded"] == current["graded"] and "local_edits" in v1["graded"]["signals"]
 
     # Under the organisation's own policy the same edit now declines, naming v1.
     again = _verify(harness, key, _edited(card), "cust-1")

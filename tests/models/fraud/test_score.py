@@ -63,6 +63,41 @@ def test_bands_and_weak_evidence() -> None:
     assert score([_sig("x", 1.0)], policy).decision == "review"
 
 
+def test_graded_evidence_ranks_within_the_band_and_never_changes_the_decision() -> None:
+    faint = [_sig("local_edits", 0.2), _sig("error_level", 0.8, 0.85)]
+    strong = [_sig("local_edits", 0.45), _sig("double_compression", 0.7, 0.75)]
+    a, b = score(faint), score(strong)
+    # 65 * 0.5 * (0.2 / 0.5) ** 2 = 5.2; error-level is not graded (noise below its threshold)
+    assert a.score == pytest.approx(5.2) and a.decision == "approve" and not a.reason_codes
+    # 26.3 + 13.1 points of evidence, held to the approve band's 30: still approved
+    assert b.score == pytest.approx(30.0) and b.decision == "approve" and not b.reason_codes
+    assert sum(c.contribution for c in b.contributions) == pytest.approx(b.score)
+    ungraded = RiskPolicy(version="old", graded=())
+    assert score(strong, ungraded).score == 0.0
+
+    reviewed = score([_sig("exif_software", 0.5, 0.5, ReasonCode.EDITED_WITH_SOFTWARE), *strong])
+    assert reviewed.decision == "review" and reviewed.score == pytest.approx(70.0)
+    assert reviewed.reason_codes == ["EDITED_WITH_SOFTWARE"]  # evidence is points, not reasons
+    software = next(c for c in reviewed.contributions if c.signal == "exif_software")
+    assert software.contribution == pytest.approx(37.5)  # triggered points are never scaled down
+
+
+def test_graded_evidence_meets_the_triggered_floor_at_the_threshold() -> None:
+    policy = RiskPolicy(version="t", weights={"x": 50.0}, graded=("x",))
+    below, at = score([_sig("x", 0.4999)], policy), score([_sig("x", 0.5)], policy)
+    assert below.score == pytest.approx(at.score, abs=0.01) and at.score == pytest.approx(25.0)
+
+
+def test_a_policy_stored_before_graded_evidence_reads_back_without_it() -> None:
+    stored = RiskPolicy().to_dict()
+    del stored["graded"]
+    old = RiskPolicy.from_dict(stored)
+    assert old.graded == () and old.graded_share == 0.0
+    assert score([_sig("local_edits", 0.45)], old).score == 0.0
+    with pytest.raises(InvalidPolicy):
+        RiskPolicy(version="v", graded_share=0.6)
+
+
 def test_policy_json_round_trip_and_validation() -> None:
     p = RiskPolicy(version="v9", weights={"a": 10.0}, approve_max=20, review_max=60)
     q = RiskPolicy.from_json(p.to_json())
