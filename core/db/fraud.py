@@ -110,6 +110,19 @@ class FraudRepository:
                 return _policy(row)
         raise RuntimeError(f"could not allocate a policy version for {org}")
 
+    async def recent_fraud_results(self, org: str, limit: int) -> list[dict[str, Any]]:
+        """The ``limit`` newest verifications of ``org`` that have a fraud result:
+        ``{"id", "created_at", "fraud"}`` (``result.fraud`` as stored), newest first.
+        Reads only that part of each result; walks ``verifications_org_created``."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id, created_at, result -> 'fraud' AS fraud FROM verifications"
+                " WHERE organisation_id = %s AND result ? 'fraud'"
+                " ORDER BY created_at DESC, id DESC LIMIT %s",
+                (org, limit),
+            )
+            return [dict(r) for r in await cur.fetchall()]
+
     async def sharing_organisations(self) -> set[str]:
         """Organisations whose policy in force opts in to cross-organisation signals."""
         async with self.pool.connection() as conn:

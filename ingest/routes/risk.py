@@ -4,14 +4,17 @@ Every ``PUT`` stores a new version (versions are never changed or deleted);
 the highest is in force from the next verification on. Each decision records
 the version it used (``result.fraud.risk.policyVersion``, ``<org>/v<N>``, or
 ``fraud-…`` for the built-in default), and ``GET …/versions/{n}`` shows any
-past version, so a decision can be explained later.
+past version, so a decision can be explained later. ``POST …/simulate`` shows,
+before a PUT, how a candidate policy would have decided the organisation's newest
+verifications (:mod:`models.fraud.whatif`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from litestar import Request, get, put
+from litestar import Request, get, post, put
 from litestar.datastructures import State
 from litestar.di import Provide
 
@@ -20,8 +23,11 @@ from core.errors import InvalidRequest, NotFound
 from ingest.auth import principal_of, requires
 from ingest.deps import organisation_id
 from models.fraud.score import DEFAULT_WEIGHTS, InvalidPolicy, RiskPolicy
+from models.fraud.whatif import StoredFraud, simulate
 
 GUARDS = [requires("risk:manage")]
+DEFAULT_SIMULATED = 500
+MAX_SIMULATED = 2000
 
 
 def repo(state: State) -> FraudRepository:
@@ -85,17 +91,13 @@ async def get_policy_version(version: int, org: str, fraud: FraudRepository) -> 
     return _view(org, stored)
 
 
-@put("/api/v1/kyc/risk-policy", dependencies=DEPS, guards=GUARDS, tags=["risk"], status_code=201)
-async def put_policy(
-    request: Request[Any, Any, State], data: dict[str, Any], org: str, fraud: FraudRepository
-) -> dict[str, Any]:
-    """Store a new version: ``{"weights": {signal: points}, "bands": {"approveMax",
-    "reviewMax"}, "graded": {"share", "signals"}, "shareSignals": false}``. What is
-    not given keeps the default; an unknown signal name is an error (a typo would
-    otherwise weigh nothing)."""
+def _candidate(data: Any, extra: frozenset[str] = frozenset()) -> RiskPolicy:
+    """The policy a PUT (or simulate) body describes, over the default: what is not given
+    keeps the default. Raises :class:`InvalidRequest` (400) on anything malformed; an
+    unknown signal name is an error (a typo would otherwise weigh nothing)."""
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object")
-    unknown_keys = set(data) - {"weights", "bands", "graded", "shareSignals"}
+    unknown_keys = set(data) - {"weights", "bands", "graded"} - extra
     if unknown_keys:
         raise InvalidRequest(f"unknown field(s): {', '.join(sorted(unknown_keys))}")
     base = RiskPolicy().to_dict()
@@ -109,6 +111,9 @@ async def put_policy(
             + ", ".join(sorted(DEFAULT_WEIGHTS)),
             field="weights",
         )
+    bands = data.get("bands") or {}
+    if not isinstance(bands, dict):
+        raise InvalidRequest('bands must be {"approveMax": n, "reviewMax": n}', field="bands")
     graded = data.get("graded") or {}
     if not isinstance(graded, dict) or set(graded) - {"share", "signals"}:
         raise InvalidRequest('graded must be {"share": number, "signals": [name]}', field="graded")
@@ -120,23 +125,66 @@ async def put_policy(
             f"unknown signal(s): {', '.join(sorted(set(named) - set(DEFAULT_WEIGHTS)))}",
             field="graded",
         )
-    share = data.get("shareSignals", False)
-    if not isinstance(share, bool):
-        raise InvalidRequest("shareSignals must be true or false", field="shareSignals")
     candidate = {
         "version": "candidate",
         "weights": base["weights"] | weights,
-        "bands": base["bands"] | (data.get("bands") or {}),
+        "bands": base["bands"] | bands,
         "graded": base["graded"] | graded,
     }
     try:
-        policy = RiskPolicy.from_dict(candidate)
+        return RiskPolicy.from_dict(candidate)
     except InvalidPolicy as exc:
         raise InvalidRequest(str(exc)) from None
+
+
+@put("/api/v1/kyc/risk-policy", dependencies=DEPS, guards=GUARDS, tags=["risk"], status_code=201)
+async def put_policy(
+    request: Request[Any, Any, State], data: dict[str, Any], org: str, fraud: FraudRepository
+) -> dict[str, Any]:
+    """Store a new version: ``{"weights": {signal: points}, "bands": {"approveMax",
+    "reviewMax"}, "graded": {"share", "signals"}, "shareSignals": false}`` (see
+    :func:`_candidate`)."""
+    policy = _candidate(data, frozenset({"shareSignals"}))
+    share = data.get("shareSignals", False)
+    if not isinstance(share, bool):
+        raise InvalidRequest("shareSignals must be true or false", field="shareSignals")
     body = policy.to_dict()
     del body["version"]
     stored = await fraud.add_policy(org, body, share, principal_of(request).subject)
     return _view(org, stored)
 
 
-ROUTES = [get_policy, get_policy_version, put_policy]
+@post(
+    "/api/v1/kyc/risk-policy/simulate",
+    dependencies=DEPS,
+    guards=GUARDS,
+    tags=["risk"],
+    status_code=200,
+)
+async def simulate_policy(data: dict[str, Any], org: str, fraud: FraudRepository) -> dict[str, Any]:
+    """What a candidate policy would have decided on the organisation's newest
+    verifications, against the risk decisions recorded; stores nothing. Body: a PUT
+    body (without ``shareSignals``) plus ``limit`` (how many verifications, 1 to
+    :data:`MAX_SIMULATED`, default :data:`DEFAULT_SIMULATED`). Re-scoring runs in a
+    worker thread (about a millisecond per verification), off the event loop."""
+    policy = _candidate(data, frozenset({"limit"}))
+    limit = data.get("limit", DEFAULT_SIMULATED)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_SIMULATED:
+        raise InvalidRequest(f"limit must be an integer from 1 to {MAX_SIMULATED}", field="limit")
+    rows = await fraud.recent_fraud_results(org, limit)
+    records = [StoredFraud(r["id"], r["created_at"], r["fraud"]) for r in rows]
+    outcome = await asyncio.to_thread(simulate, records, policy)
+    candidate = policy.to_dict()
+    del candidate["version"]
+    span = [r.created_at.isoformat().replace("+00:00", "Z") for r in records[-1:] + records[:1]]
+    return {
+        "object": "risk_policy_simulation",
+        "organisationId": org,
+        "candidate": candidate,
+        "from": span[0] if span else None,
+        "to": span[-1] if span else None,
+        **outcome,
+    }
+
+
+ROUTES = [get_policy, get_policy_version, put_policy, simulate_policy]

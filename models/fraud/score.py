@@ -230,6 +230,18 @@ def strength(sig: Signal) -> float:
     return TRIGGERED_FLOOR + (1 - TRIGGERED_FLOOR) * (sig.score - sig.threshold) / span
 
 
+def strongest(signals: list[Signal]) -> list[Signal]:
+    """One signal per name: the highest score (the page that shows it most)."""
+    best: dict[str, Signal] = {}
+    for s in signals:
+        if s.name not in best or (s.applicable, s.score) > (
+            best[s.name].applicable,
+            best[s.name].score,
+        ):
+            best[s.name] = s
+    return list(best.values())
+
+
 def evidence(sig: Signal, policy: RiskPolicy) -> float:
     """Share of its weight a signal under its threshold adds (0 unless graded)."""
     if sig.triggered or not sig.applicable or sig.name not in policy.graded:

@@ -125,6 +125,23 @@ class Signal:
         }
 
 
+def signal_from_dict(d: dict[str, Any]) -> Signal:
+    """A signal as served or stored (:meth:`Signal.to_dict`) back as a :class:`Signal`,
+    without its heat map. Raises ``KeyError``/``ValueError`` on a malformed dict."""
+    regions = tuple(
+        (int(r["x"]), int(r["y"]), int(r["w"]), int(r["h"])) for r in d.get("regions", [])
+    )
+    return Signal(
+        str(d["name"]),
+        float(min(1.0, max(0.0, d["score"]))),
+        float(d["threshold"]),
+        ReasonCode(d["reasonCode"]),
+        applicable=bool(d.get("applicable", True)),
+        regions=regions,
+        details=dict(d.get("details") or {}),
+    )
+
+
 def not_applicable(name: str, threshold: float, code: ReasonCode, why: str) -> Signal:
     """A signal that could not be measured on this input (score 0)."""
     return Signal(name, 0.0, threshold, code, applicable=False, details={"notApplicable": why})

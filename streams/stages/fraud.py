@@ -62,9 +62,9 @@ from models.fraud.reuse import (
     text_overlap,
     text_tokens,
 )
-from models.fraud.score import RiskPolicy, score
+from models.fraud.score import RiskPolicy, score, strongest
 from models.fraud.search import FACE_REUSE_THRESHOLD, SAME_PERSON_DISTANCE
-from models.fraud.signal import ReasonCode, Signal, squash
+from models.fraud.signal import ReasonCode, Signal, signal_from_dict, squash
 from models.fraud.tamper import EXPERIMENTAL
 from streams.fraud_index import DocumentVectorMirror, FaceIndexMirror
 from streams.runtime import StageContext, StageOutput
@@ -117,22 +117,6 @@ def forensics_options(
     return json.dumps(opts, separators=(",", ":"))
 
 
-def signal_from_dict(d: dict[str, Any]) -> Signal:
-    """A served signal (``Signal.to_dict``) back as a :class:`Signal` (no heat map)."""
-    regions = tuple(
-        (int(r["x"]), int(r["y"]), int(r["w"]), int(r["h"])) for r in d.get("regions", [])
-    )
-    return Signal(
-        str(d["name"]),
-        float(min(1.0, max(0.0, d["score"]))),
-        float(d["threshold"]),
-        ReasonCode(d["reasonCode"]),
-        applicable=bool(d.get("applicable", True)),
-        regions=regions,
-        details=dict(d.get("details") or {}),
-    )
-
-
 def file_signals(
     data: bytes, media_type: str, submitted_at: dt.datetime, ocr_texts: dict[int, str]
 ) -> list[Signal]:
@@ -165,18 +149,6 @@ def consistency_signals(event: dict[str, Any]) -> list[Signal]:
         for c in json.loads(x["extraction_json"]).get("checks", [])
     ] + json.loads(extraction.get("cross_checks_json", "[]"))
     return consistency.signals(checks)
-
-
-def strongest(signals: list[Signal]) -> list[Signal]:
-    """One signal per name: the highest score (the page that shows it most)."""
-    best: dict[str, Signal] = {}
-    for s in signals:
-        if s.name not in best or (s.applicable, s.score) > (
-            best[s.name].applicable,
-            best[s.name].score,
-        ):
-            best[s.name] = s
-    return list(best.values())
 
 
 @dataclass(frozen=True)

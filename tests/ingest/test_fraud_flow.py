@@ -102,6 +102,26 @@ def test_editing_software_is_named_and_a_policy_version_decides(harness: Harness
         s for s in got["result"]["fraud"]["documents"][0]["signals"] if s["name"] == "exif_software"
     )
     assert exif["triggered"] and "gimp" in str(exif["details"]).lower()
+
+    with harness.client(api_key=key) as c:
+        # Before changing anything: what would a stricter policy have done to this traffic?
+        same = c.post("/api/v1/kyc/risk-policy/simulate", json={}).json()
+        assert same["verifications"] == 1 and same["changed"] == 0  # re-scoring is exact
+        assert same["transitions"]["review"]["review"] == 1
+        stricter = {"weights": {"exif_software": 100}}
+        sim = c.post("/api/v1/kyc/risk-policy/simulate", json=stricter)
+        assert sim.status_code == 200, sim.text
+        body = sim.json()
+        assert body["transitions"]["review"]["decline"] == 1 and body["changed"] == 1
+        (change,) = body["changes"]
+        assert change["verificationId"] == got["id"]
+        assert (
+            change["recorded"]["policyVersion"] == got["result"]["fraud"]["risk"]["policyVersion"]
+        )
+        assert change["candidate"]["reasonCodes"][0] == "EDITED_WITH_SOFTWARE"
+        bad = c.post("/api/v1/kyc/risk-policy/simulate", json={"limit": 0})
+        assert bad.status_code == 400 and bad.json()["field"] == "limit"
+        assert c.get("/api/v1/kyc/risk-policy").json()["default"] is True  # stored nothing
     default_version = got["result"]["fraud"]["risk"]["policyVersion"]
 
     with harness.client(api_key=key) as c:

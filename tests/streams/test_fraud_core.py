@@ -21,7 +21,6 @@ from streams.stages.fraud import (
     id_number_reuse,
     other_identity,
     policy_of,
-    signal_from_dict,
     velocity_signals,
 )
 from tests.fixtures.fraud import sample
@@ -168,19 +167,6 @@ def test_a_signal_counts_once_at_its_strongest_page() -> None:
     assert c["signalScore"] == 1.0 and c["contribution"] == 60.0
     assert result["documents"][1]["signals"][0]["heatmapKey"] == "h.png"
     assert result["risk"]["decision"] == "review"
-
-
-def test_served_signals_round_trip() -> None:
-    s = Signal(
-        "noise_inconsistency", 0.9, 0.8, ReasonCode.NOISE_INCONSISTENT, regions=((1, 2, 3, 4),)
-    )
-    back = signal_from_dict(json.loads(json.dumps(s.to_dict())))
-    assert (back.name, back.score, back.regions, back.reason_code) == (
-        s.name,
-        s.score,
-        s.regions,
-        s.reason_code,
-    )
 
 
 def test_an_organisation_policy_names_its_version() -> None:

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from models.fraud.score import InvalidPolicy, RiskPolicy, score
-from models.fraud.signal import ReasonCode, Signal, heatmap_from_blocks, squash
+from models.fraud.signal import (
+    ReasonCode,
+    Signal,
+    heatmap_from_blocks,
+    signal_from_dict,
+    squash,
+)
 
 
 def _sig(
@@ -126,3 +132,16 @@ def test_signal_contract() -> None:
     assert png is not None and png[:4] == b"\x89PNG"
     assert squash(3.0, 3.0, 5.0) == pytest.approx(0.5)
     assert squash(5.0, 3.0, 5.0) == pytest.approx(0.9)
+
+
+def test_served_signals_round_trip() -> None:
+    s = Signal(
+        "noise_inconsistency", 0.9, 0.8, ReasonCode.NOISE_INCONSISTENT, regions=((1, 2, 3, 4),)
+    )
+    back = signal_from_dict(json.loads(json.dumps(s.to_dict())))
+    assert (back.name, back.score, back.regions, back.reason_code) == (
+        s.name,
+        s.score,
+        s.regions,
+        s.reason_code,
+    )
