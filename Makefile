@@ -77,6 +77,9 @@ eval-fraud-genuine: ## False positives on 200 genuine phone photos, with 95% upp
 eval-fraud-holdout: ## The signals against a second forger nothing was trained on (inpainting, Poisson cloning)
 	@$(PY) -m models.eval.fraud_holdout --out out/eval-fraud-holdout
 
+eval-fraud-policy: ## Risk policies compared (previous default, default) on development seeds: decisions, risk AUC
+	@$(PY) -m models.eval.fraud_policy --out out/eval-fraud-policy
+
 eval-copy-move-repeats: ## How closely genuine pages repeat their own print, against a forger's copies
 	@$(PY) -m models.eval.copy_move_repeats --n 80
 
@@ -85,4 +88,5 @@ eval-fraud: up ## Tampering set: ROC AUC and detection at 1% FPR per attack; reu
 
 .PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \
 	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics bench-fraud \
-	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-holdout eval-copy-move-repeats
+	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-holdout eval-copy-move-repeats \
+	eval-fraud-policy
