@@ -71,6 +71,9 @@ bench-fraud: up ## Fraud stage: document_forensics through Triton, the worker's 
 bench-face-search: ## 1:N face search at 10k and 100k stored embeddings (minutes; add 1M by hand)
 	@$(PY) -m benchmarks.face_search --sizes 10000,100000
 
+bench-policy-simulation: ## Re-scoring stored fraud results under a candidate policy (what /risk-policy/simulate does)
+	@$(PY) -m benchmarks.policy_simulation
+
 eval-fraud-genuine: ## False positives on 200 genuine phone photos, with 95% upper bounds
 	@$(PY) -m models.eval.fraud_genuine --n 200 --condition phone
 
@@ -89,4 +92,4 @@ eval-fraud: up ## Tampering set: ROC AUC and detection at 1% FPR per attack; reu
 .PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \
 	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics bench-fraud \
 	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-holdout eval-copy-move-repeats \
-	eval-fraud-policy
+	eval-fraud-policy bench-policy-simulation
