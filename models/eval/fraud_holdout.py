@@ -38,6 +38,7 @@ from models.eval.fraud import (
     RELEVANT,
     analyse,
     auc,
+    auc_interval,
     detection_at_fpr,
     portrait_box,
     upload_row,
@@ -85,6 +86,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for what, (p, n) in pairs.items():
             entry[f"auc_{what}"] = auc(p, n)
             entry[f"det1pct_{what}"] = detection_at_fpr(p, n)
+        entry["auc_learned_interval"] = auc_interval(*pairs["learned"])
         entry["learnedOverCut"] = float(np.mean([LEARNED in r["triggeredSignals"] for r in pos]))
         entry["notApproved"] = float(np.mean([r["decision"] != "approve" for r in pos]))
         careful = [r for r in pos if r["details"].get("careful") is True]
@@ -116,13 +118,15 @@ def report(summary: dict[str, Any], command: str, seconds: float) -> str:
     lines = [
         f"# Fraud signals against the hold-out forger (seeds {SEED0:,}+)",
         "",
-        "| attack | n | AUC learned | det@1% learned | AUC max relevant | det@1% max relevant "
-        "| AUC risk | learned over its cut | not approved |",
+        "| attack | n | AUC learned (95% bootstrap interval) | det@1% learned | AUC max relevant "
+        "| det@1% max relevant | AUC risk | learned over its cut | not approved |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind, e in summary["perAttack"].items():
+        lo, hi = e.get("auc_learned_interval") or (float("nan"), float("nan"))
         lines.append(
-            f"| {kind} | {e['n']} | {e['auc_learned']:.3f} | {e['det1pct_learned']:.2f} | "
+            f"| {kind} | {e['n']} | {e['auc_learned']:.3f} ({lo:.3f}–{hi:.3f}) | "
+            f"{e['det1pct_learned']:.2f} | "
             f"{e['auc_signal']:.3f} | {e['det1pct_signal']:.2f} | {e['auc_risk']:.3f} | "
             f"{e['learnedOverCut']:.2f} | {e['notApproved']:.2f} |"
         )
