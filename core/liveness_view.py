@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
+
+from core.timefmt import iso_z
 
 MESSAGES = {
     "CREATED": "Waiting for the end-user's clip.",
@@ -19,10 +20,6 @@ def session_links(session_id: str) -> dict[str, str]:
     return {"self": base, "upload": f"{base}/media", "results": f"{base}/results"}
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
-
-
 def render_session(row: dict[str, Any]) -> dict[str, Any]:
     """What ``POST /liveness/session`` answers: the session and its challenge."""
     return {
@@ -30,8 +27,8 @@ def render_session(row: dict[str, Any]) -> dict[str, Any]:
         "object": "liveness_session",
         "status": row["status"],
         "reference": row.get("reference"),
-        "createdAt": _iso(row["created_at"]),
-        "expiresAt": _iso(row["expires_at"]),
+        "createdAt": iso_z(row["created_at"]),
+        "expiresAt": iso_z(row["expires_at"]),
         "auditImagesLimit": row["audit_images_limit"],
         "challenge": row["challenge"],
         "links": session_links(row["id"]),
@@ -53,9 +50,9 @@ def render_results(row: dict[str, Any], images: dict[str, str] | None = None) ->
         "confidence": row.get("confidence"),
         "isLive": row.get("is_live"),
         "message": MESSAGES.get(row["status"], ""),
-        "createdAt": _iso(row["created_at"]),
-        "expiresAt": _iso(row["expires_at"]),
-        "completedAt": _iso(row.get("completed_at")),
+        "createdAt": iso_z(row["created_at"]),
+        "expiresAt": iso_z(row["expires_at"]),
+        "completedAt": iso_z(row.get("completed_at")),
         "challenge": row["challenge"],
         "steps": assessment.get("steps", []),
         "signals": assessment.get("signals", {}),

@@ -7,12 +7,9 @@ as the existing customer API. Fields a stage has not produced are absent.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat().replace("+00:00", "Z") if at else None
+from core.timefmt import iso_z
 
 
 def location(verification_id: str) -> str:
@@ -28,9 +25,9 @@ def render(row: dict[str, Any]) -> dict[str, Any]:
         "verificationType": row["verification_type"],
         "requestedType": row["requested_type"].upper(),
         "status": row["status"],
-        "createdAt": _iso(row["created_at"]),
-        "updatedAt": _iso(row["updated_at"]),
-        "timestamp": _iso(row["updated_at"]),
+        "createdAt": iso_z(row["created_at"]),
+        "updatedAt": iso_z(row["updated_at"]),
+        "timestamp": iso_z(row["updated_at"]),
         "links": {"self": location(row["id"])},
     }
     if row.get("reference") is not None:
@@ -40,7 +37,7 @@ def render(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("decision") is not None:
         body["decision"] = row["decision"]
     if row.get("completed_at") is not None:
-        body["completedAt"] = _iso(row["completed_at"])
+        body["completedAt"] = iso_z(row["completed_at"])
     metrics = dict(row.get("metrics") or {})
     metrics.setdefault("totalFiles", row["total_files"])
     metrics.setdefault("processingMode", "batch" if row["total_files"] > 1 else "single")
@@ -64,7 +61,7 @@ def render_batch(batch: dict[str, Any]) -> dict[str, Any]:
         "status": batch["status"],
         "totalItems": batch["total"],
         "counts": counts,
-        "createdAt": _iso(batch["created_at"]),
+        "createdAt": iso_z(batch["created_at"]),
         "links": {
             "self": f"/api/v1/kyc/batches/{batch['id']}",
             "results": f"/api/v1/kyc/batches/{batch['id']}/results",
@@ -73,5 +70,5 @@ def render_batch(batch: dict[str, Any]) -> dict[str, Any]:
     if batch.get("reference") is not None:
         body["reference"] = batch["reference"]
     if batch.get("completed_at") is not None:
-        body["completedAt"] = _iso(batch["completed_at"])
+        body["completedAt"] = iso_z(batch["completed_at"])
     return body

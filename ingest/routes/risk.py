@@ -20,6 +20,7 @@ from litestar.di import Provide
 
 from core.db.fraud import FraudRepository, StoredPolicy
 from core.errors import InvalidRequest, NotFound
+from core.timefmt import iso_z
 from ingest.auth import principal_of, requires
 from ingest.deps import organisation_id
 from models.fraud.score import DEFAULT_WEIGHTS, InvalidPolicy, RiskPolicy
@@ -66,9 +67,7 @@ def _view(org: str, stored: StoredPolicy | None) -> dict[str, Any]:
         # Versions stored before graded evidence existed were scored without it.
         "graded": stored.policy.get("graded") or {"share": 0.0, "signals": []},
         "shareSignals": stored.share_signals,
-        "createdAt": stored.created_at.isoformat().replace("+00:00", "Z")
-        if stored.created_at
-        else None,
+        "createdAt": iso_z(stored.created_at),
     }
 
 
@@ -175,15 +174,16 @@ async def simulate_policy(data: dict[str, Any], org: str, fraud: FraudRepository
     rows = await fraud.recent_fraud_results(org, limit)
     records = [StoredFraud(r["id"], r["created_at"], r["fraud"]) for r in rows]
     outcome = await asyncio.to_thread(simulate, records, policy)
+    for change in outcome["changes"]:
+        change["createdAt"] = iso_z(change["createdAt"])
     candidate = policy.to_dict()
     del candidate["version"]
-    span = [r.created_at.isoformat().replace("+00:00", "Z") for r in records[-1:] + records[:1]]
     return {
         "object": "risk_policy_simulation",
         "organisationId": org,
         "candidate": candidate,
-        "from": span[0] if span else None,
-        "to": span[-1] if span else None,
+        "from": iso_z(records[-1].created_at) if records else None,  # newest first
+        "to": iso_z(records[0].created_at) if records else None,
         **outcome,
     }
 

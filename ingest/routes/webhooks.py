@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, delete, get, patch, post
@@ -14,6 +13,7 @@ from core.db.webhooks import WebhookRepository
 from core.errors import InvalidRequest, NotFound
 from core.events import avro
 from core.events.topics import Topics
+from core.timefmt import iso_z
 from core.webhooks import (
     EVENT_TYPES,
     TEST_EVENT,
@@ -39,10 +39,6 @@ DEPS = {
 }
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat().replace("+00:00", "Z") if at else None
-
-
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     out = {
         "id": row["id"],
@@ -53,8 +49,8 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
         "enabled": row["enabled"],
         "disabledReason": row.get("disabled_reason"),
         "consecutiveFailures": row["consecutive_failures"],
-        "createdAt": _iso(row["created_at"]),
-        "updatedAt": _iso(row["updated_at"]),
+        "createdAt": iso_z(row["created_at"]),
+        "updatedAt": iso_z(row["updated_at"]),
     }
     if "secret" in row:
         out["secret"] = row["secret"]  # only when created: shown once
@@ -230,7 +226,7 @@ async def list_deliveries(
                 "latencyMs": r["latency_ms"],
                 "responseExcerpt": r["response_excerpt"],
                 "error": r["error"],
-                "at": _iso(r["at"]),
+                "at": iso_z(r["at"]),
             }
             for r in rows
         ],

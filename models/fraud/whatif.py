@@ -62,7 +62,8 @@ def simulate(
     re-scored: none unless the stored shape changed), ``recordedPolicies`` (versions
     the recorded risks were made under, with counts), ``transitions`` (recorded risk
     decision -> candidate decision -> count), ``changed`` and ``changes`` (up to
-    ``examples`` verifications whose decision moves, the largest score change first).
+    ``examples`` verifications whose decision moves, the largest score change first;
+    ``createdAt`` as the record's datetime: the caller formats it).
     """
     matrix = {a: dict.fromkeys(DECISIONS, 0) for a in DECISIONS}
     policies: Counter[str] = Counter()
@@ -85,7 +86,7 @@ def simulate(
             changes.append(
                 {
                     "verificationId": rec.verification_id,
-                    "createdAt": rec.created_at.isoformat().replace("+00:00", "Z"),
+                    "createdAt": rec.created_at,
                     "recorded": {
                         "score": recorded.get("score"),
                         "decision": before,
