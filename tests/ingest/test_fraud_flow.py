@@ -135,6 +135,8 @@ def test_editing_software_is_named_and_a_policy_version_decides(harness: Harness
         assert bad.status_code == 400 and "local_edit" in bad.json()["detail"]
         bad = c.put("/api/v1/kyc/risk-policy", json={"graded": {"share": 0.9}})
         assert bad.status_code == 400
+        bad = c.put("/api/v1/kyc/risk-policy", json={"bands": "strict"})  # was a 500
+        assert bad.status_code == 400 and bad.json()["field"] == "bands"
         put = c.put("/api/v1/kyc/risk-policy", json={"weights": {"exif_software": 100}})
         assert put.status_code == 201, put.text
         v1 = put.json()
