@@ -23,7 +23,7 @@ from core.errors import InvalidRequest, NotFound
 from core.timefmt import iso_z
 from ingest.auth import principal_of, requires
 from ingest.deps import organisation_id
-from models.fraud.score import DEFAULT_WEIGHTS, InvalidPolicy, RiskPolicy
+from models.fraud.score import InvalidPolicy, RiskPolicy, policy_from_body
 from models.fraud.whatif import StoredFraud, simulate
 
 GUARDS = [requires("risk:manage")]
@@ -91,49 +91,11 @@ async def get_policy_version(version: int, org: str, fraud: FraudRepository) -> 
 
 
 def _candidate(data: Any, extra: frozenset[str] = frozenset()) -> RiskPolicy:
-    """The policy a PUT (or simulate) body describes, over the default: what is not given
-    keeps the default. Raises :class:`InvalidRequest` (400) on anything malformed; an
-    unknown signal name is an error (a typo would otherwise weigh nothing)."""
-    if not isinstance(data, dict):
-        raise InvalidRequest("the body must be a JSON object")
-    unknown_keys = set(data) - {"weights", "bands", "graded"} - extra
-    if unknown_keys:
-        raise InvalidRequest(f"unknown field(s): {', '.join(sorted(unknown_keys))}")
-    base = RiskPolicy().to_dict()
-    weights = data.get("weights", {})
-    if not isinstance(weights, dict):
-        raise InvalidRequest("weights must be an object", field="weights")
-    unknown = set(weights) - set(DEFAULT_WEIGHTS)
-    if unknown:
-        raise InvalidRequest(
-            f"unknown signal(s): {', '.join(sorted(unknown))}; known: "
-            + ", ".join(sorted(DEFAULT_WEIGHTS)),
-            field="weights",
-        )
-    bands = data.get("bands") or {}
-    if not isinstance(bands, dict):
-        raise InvalidRequest('bands must be {"approveMax": n, "reviewMax": n}', field="bands")
-    graded = data.get("graded") or {}
-    if not isinstance(graded, dict) or set(graded) - {"share", "signals"}:
-        raise InvalidRequest('graded must be {"share": number, "signals": [name]}', field="graded")
-    named = graded.get("signals", [])
-    if not isinstance(named, list) or not all(isinstance(n, str) for n in named):
-        raise InvalidRequest("graded.signals must be a list of signal names", field="graded")
-    if set(named) - set(DEFAULT_WEIGHTS):
-        raise InvalidRequest(
-            f"unknown signal(s): {', '.join(sorted(set(named) - set(DEFAULT_WEIGHTS)))}",
-            field="graded",
-        )
-    candidate = {
-        "version": "candidate",
-        "weights": base["weights"] | weights,
-        "bands": base["bands"] | bands,
-        "graded": base["graded"] | graded,
-    }
+    """:func:`models.fraud.score.policy_from_body`, its errors as 400s."""
     try:
-        return RiskPolicy.from_dict(candidate)
+        return policy_from_body(data, "candidate", extra)
     except InvalidPolicy as exc:
-        raise InvalidRequest(str(exc)) from None
+        raise InvalidRequest(str(exc), field=exc.field) from None
 
 
 @put("/api/v1/kyc/risk-policy", dependencies=DEPS, guards=GUARDS, tags=["risk"], status_code=201)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from models.eval.fraud import auc, tampering
-from models.fraud.score import DEFAULT_WEIGHTS, RiskPolicy
+from models.fraud.score import DEFAULT_WEIGHTS, RiskPolicy, policy_from_body
 from models.fraud.whatif import rescore
 
 DEV_SEED0 = 4_000_000
@@ -36,19 +36,6 @@ PREVIOUS = RiskPolicy(
     graded_share=0.0,
 )
 UNTOUCHED = ("genuine", "recompressed")
-
-
-def candidate_from_body(body: dict[str, Any], version: str) -> RiskPolicy:
-    """A ``PUT /risk-policy`` body over the default (what is not given keeps it)."""
-    base = RiskPolicy().to_dict()
-    return RiskPolicy.from_dict(
-        {
-            "version": version,
-            "weights": base["weights"] | body.get("weights", {}),
-            "bands": base["bands"] | body.get("bands", {}),
-            "graded": base["graded"] | body.get("graded", {}),
-        }
-    )
 
 
 def compare(rows: list[dict[str, Any]], policies: list[RiskPolicy]) -> dict[str, Any]:
@@ -121,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = tampering(args.per_kind, args.genuine, args.recompressed, None, DEV_SEED0)["rows"]
     policies = [PREVIOUS, RiskPolicy()]
     if args.policy is not None:
-        policies.append(candidate_from_body(json.loads(args.policy.read_text()), "candidate"))
+        policies.append(policy_from_body(json.loads(args.policy.read_text()), "candidate"))
     res = compare(rows, policies)
     given = sys.argv[1:] if argv is None else argv
     text = report(res, " ".join(["python -m models.eval.fraud_policy", *given]))

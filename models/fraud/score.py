@@ -97,7 +97,12 @@ DEFAULT_GRADED_SHARE = 0.5
 
 
 class InvalidPolicy(ValueError):
-    """A policy that cannot be used (bad bands, negative weights, no version)."""
+    """A policy that cannot be used (bad bands, negative weights, no version);
+    ``field`` names the part of a policy body at fault, when one is."""
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,50 @@ class RiskPolicy:
     @classmethod
     def from_json(cls, text: str) -> RiskPolicy:
         return cls.from_dict(json.loads(text))
+
+
+def policy_from_body(body: Any, version: str, extra: frozenset[str] = frozenset()) -> RiskPolicy:
+    """The policy a ``PUT /risk-policy`` body describes over the default policy: what is
+    not given keeps the default. Keys other than ``weights``, ``bands``, ``graded`` and
+    ``extra`` are errors, and so is an unknown signal name (a typo would otherwise weigh
+    nothing). Raises :class:`InvalidPolicy` with ``field`` set where one part is at
+    fault."""
+    if not isinstance(body, dict):
+        raise InvalidPolicy("the body must be a JSON object")
+    unknown_keys = set(body) - {"weights", "bands", "graded"} - extra
+    if unknown_keys:
+        raise InvalidPolicy(f"unknown field(s): {', '.join(sorted(unknown_keys))}")
+    weights = body.get("weights", {})
+    if not isinstance(weights, dict):
+        raise InvalidPolicy("weights must be an object", "weights")
+    unknown = set(weights) - set(DEFAULT_WEIGHTS)
+    if unknown:
+        raise InvalidPolicy(
+            f"unknown signal(s): {', '.join(sorted(unknown))}; known: "
+            + ", ".join(sorted(DEFAULT_WEIGHTS)),
+            "weights",
+        )
+    bands = body.get("bands") or {}
+    if not isinstance(bands, dict):
+        raise InvalidPolicy('bands must be {"approveMax": n, "reviewMax": n}', "bands")
+    graded = body.get("graded") or {}
+    if not isinstance(graded, dict) or set(graded) - {"share", "signals"}:
+        raise InvalidPolicy('graded must be {"share": number, "signals": [name]}', "graded")
+    named = graded.get("signals", [])
+    if not isinstance(named, list) or not all(isinstance(n, str) for n in named):
+        raise InvalidPolicy("graded.signals must be a list of signal names", "graded")
+    if set(named) - set(DEFAULT_WEIGHTS):
+        unknown = set(named) - set(DEFAULT_WEIGHTS)
+        raise InvalidPolicy(f"unknown signal(s): {', '.join(sorted(unknown))}", "graded")
+    base = RiskPolicy().to_dict()
+    return RiskPolicy.from_dict(
+        {
+            "version": version,
+            "weights": base["weights"] | weights,
+            "bands": base["bands"] | bands,
+            "graded": base["graded"] | graded,
+        }
+    )
 
 
 @dataclass(frozen=True)

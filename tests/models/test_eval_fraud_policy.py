@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from models.eval.fraud_policy import PREVIOUS, candidate_from_body, compare, report
-from models.fraud.score import RiskPolicy
+from models.eval.fraud_policy import PREVIOUS, compare, report
+from models.fraud.score import RiskPolicy, policy_from_body
 from models.fraud.signal import ReasonCode, Signal
 
 
@@ -44,7 +44,7 @@ def test_the_double_jpeg_weight_decides_whether_a_genuine_upload_is_reviewed() -
     res = compare(ROWS, [PREVIOUS, RiskPolicy()])
     assert res[PREVIOUS.version]["genuine"]["notApproved"] == 1  # 45 * 0.8 = 36 points
     assert res[RiskPolicy().version]["genuine"]["notApproved"] == 0  # 30 * 0.8 = 24
-    stricter = candidate_from_body({"weights": {"double_compression": 60}}, "candidate")
+    stricter = policy_from_body({"weights": {"double_compression": 60}}, "candidate")
     assert compare(ROWS, [stricter])["candidate"]["genuine"]["notApproved"] == 1
     text = report(res, "cmd")
     assert "| retype | 2 | 1 / 0 | 0.667 (0.688) | 1 / 0 | 0.833 (0.875) |" in text

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from models.fraud.score import InvalidPolicy, RiskPolicy, score
+from models.fraud.score import InvalidPolicy, RiskPolicy, policy_from_body, score
 from models.fraud.signal import (
     ReasonCode,
     Signal,
@@ -145,3 +145,21 @@ def test_served_signals_round_trip() -> None:
         s.regions,
         s.reason_code,
     )
+
+
+def test_a_policy_body_is_read_over_the_default_and_names_the_part_at_fault() -> None:
+    p = policy_from_body({"weights": {"exif_software": 100}, "graded": {"share": 0}}, "v1")
+    assert p.weights["exif_software"] == 100 and p.weights["local_edits"] == 65
+    assert p.graded == RiskPolicy().graded and p.graded_share == 0 and p.version == "v1"
+    for body, field in [
+        ({"weights": {"exif_sofware": 1}}, "weights"),
+        ({"bands": "strict"}, "bands"),
+        ({"graded": {"signals": ["local_edit"]}}, "graded"),
+        ({"colour": "red"}, None),
+    ]:
+        with pytest.raises(InvalidPolicy) as err:
+            policy_from_body(body, "v")
+        assert err.value.field == field
+    with pytest.raises(InvalidPolicy):
+        policy_from_body({"bands": {"approveMax": 80}}, "v")  # over review_max 70
+    assert policy_from_body({"limit": 5}, "v", frozenset({"limit"})).version == "v"
