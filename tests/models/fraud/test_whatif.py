@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from models.fraud.score import DEFAULT_WEIGHTS, RiskPolicy, score
+from models.fraud.score import DEFAULT_WEIGHTS, RiskPolicy, score, strongest
 from models.fraud.signal import ReasonCode, Signal
 from models.fraud.whatif import StoredFraud, rescore, simulate
 
@@ -18,10 +18,6 @@ AT = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 def _stored(vid: str, pages: list[list[Signal]], repeat: list[Signal] | None = None) -> StoredFraud:
     """A fraud result shaped as the pipeline stores it, through JSON as PostgreSQL has it."""
     everything = [s for page in pages for s in page] + (repeat or [])
-    best: dict[str, Signal] = {}
-    for s in everything:
-        if s.name not in best or s.score > best[s.name].score:
-            best[s.name] = s
     fraud: dict[str, Any] = {
         "documents": [
             {"position": i, "page": 0, "signals": [s.to_dict() for s in page]}
@@ -30,7 +26,7 @@ def _stored(vid: str, pages: list[list[Signal]], repeat: list[Signal] | None = N
         "repeatFraud": [s.to_dict() for s in repeat or []],
         "velocity": [],
         "consistency": [],
-        "risk": score(list(best.values())).to_dict(),
+        "risk": score(strongest(everything)).to_dict(),
     }
     return StoredFraud(vid, AT, json.loads(json.dumps(fraud)))
 
