@@ -86,10 +86,16 @@ eval-fraud-policy: ## Risk policies compared (previous default, default) on deve
 eval-copy-move-repeats: ## How closely genuine pages repeat their own print, against a forger's copies
 	@$(PY) -m models.eval.copy_move_repeats --n 80
 
+train-layout: install ## Refit the template-layout profiles (models/fraud/layout_profiles.json; OCR in process, ~30 min)
+	@$(PY) -m models.fraud.train_layout
+
+eval-layout: install ## Template-layout check: counterfeits made from scratch against genuine uploads (OCR in process, ~15 min)
+	@$(PY) -m models.eval.layout --out out/eval-layout
+
 eval-fraud: up ## Tampering set: ROC AUC and detection at 1% FPR per attack; reuse precision/recall (OCR served)
 	@$(PY) -m models.eval.fraud --out out/eval-fraud
 
 .PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \
 	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics bench-fraud \
 	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-holdout eval-copy-move-repeats \
-	eval-fraud-policy bench-policy-simulation
+	eval-fraud-policy bench-policy-simulation train-layout eval-layout

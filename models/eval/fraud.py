@@ -81,7 +81,7 @@ from models.eval.documents import read_page
 from models.extract.document import extract_document
 from models.face.detect import FaceModels
 from models.face.locate import as_bgr, find_faces
-from models.fraud import consistency, edits, forensics, hashing, reuse, tamper
+from models.fraud import consistency, edits, forensics, hashing, layout, reuse, tamper
 from models.fraud.score import RiskPolicy, RiskResult, score
 from models.fraud.search import SAME_PERSON_DISTANCE, FaceIndex
 from models.fraud.signal import Signal
@@ -468,7 +468,8 @@ def check_signals(
 ) -> tuple[list[Signal], list[str]]:
     """What the pipeline adds to the pixel signals for a field edit: the served OCR, the
     extraction's agreement checks (MRZ and barcode against the visual zone, payslip and
-    statement arithmetic) as :mod:`models.fraud.consistency` signals; and the reason codes
+    statement arithmetic) as :mod:`models.fraud.consistency` signals, and the page's
+    template layout (:mod:`models.fraud.layout`); and the reason codes
     of every failed extraction check (Omang number, dates, expiry, the MRZ's own check
     digits, ...), each of which the decision stage sends to review on its own. The document
     type is the true one (the classifier's, in the pipeline, is right on ~99% of pages)."""
@@ -483,7 +484,12 @@ def check_signals(
     failed = sorted(
         {r for c in checks if c["status"] == "fail" for r in (c.get("reasons") or [c["name"]])}
     )
-    return consistency.signals(checks), failed
+    # the template layout, as the fraud stage checks it from the same reading (a pixel
+    # edit keeps the layout: here it can only add false alarms, which is what to count)
+    page_layout = layout.check(
+        layout.page_from_reading(reading), layout.load_profiles().get(doc_type.value, ())
+    )
+    return [*consistency.signals(checks), page_layout], failed
 
 
 def document_reuse(per_type: int, gw: TritonGateway | None) -> dict[str, Any]:

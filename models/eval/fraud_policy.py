@@ -28,7 +28,8 @@ from models.fraud.score import DEFAULT_WEIGHTS, RiskPolicy, policy_from_body
 from models.fraud.whatif import rescore
 
 DEV_SEED0 = 4_000_000
-# The default this one replaced (fraud-2026.3): no graded evidence, double JPEG at 45.
+# The default before graded evidence (fraud-2026.3): no graded evidence, double JPEG at 45.
+# (fraud-2026.5 only adds the template layout, which a pixel forgery does not change.)
 PREVIOUS = RiskPolicy(
     version="fraud-2026.3",
     weights={**DEFAULT_WEIGHTS, "double_compression": 45.0},

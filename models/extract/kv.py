@@ -115,7 +115,7 @@ def _squash(text: str) -> str:
     return _NON_ALNUM.sub("", n.fold(text))
 
 
-def _edit_distance(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i] + [0] * len(b)
@@ -126,7 +126,7 @@ def _edit_distance(a: str, b: str) -> int:
 
 
 def _distance_within(a: str, b: str, limit: int) -> int:
-    """``_edit_distance(a, b)`` when it is at most ``limit``, else some value above it.
+    """``edit_distance(a, b)`` when it is at most ``limit``, else some value above it.
 
     Every edit fixes at most one character of the longer string that the other
     lacks (a multiset count), so that count bounds the distance from below: most
@@ -137,7 +137,7 @@ def _distance_within(a: str, b: str, limit: int) -> int:
     common = sum((Counter(a) & Counter(b)).values())
     if max(len(a), len(b)) - common > limit:
         return limit + 1
-    return _edit_distance(a, b)
+    return edit_distance(a, b)
 
 
 # Letters and digits OCR takes for one another, folded to one of them before labels are

@@ -81,6 +81,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "barcode_viz_mismatch": 35.0,
     "arithmetic_mismatch": 25.0,
     "cross_document_mismatch": 25.0,
+    # the page's words against its type's template layouts (models.fraud.layout; since
+    # fraud-2026.5): a counterfeit re-made from scratch; review, never decline on its own
+    "template_layout": 65.0,
 }
 
 
@@ -109,7 +112,7 @@ class InvalidPolicy(ValueError):
 class RiskPolicy:
     """Weights and bands of the risk score; see the module docstring."""
 
-    version: str = "fraud-2026.4"
+    version: str = "fraud-2026.5"
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     approve_max: float = 30.0
     review_max: float = 70.0

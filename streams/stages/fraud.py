@@ -5,7 +5,8 @@ Pure core (no I/O): :func:`documents_to_examine`, :func:`forensics_options`,
 :func:`document_reuse`, :func:`face_reuse`, :func:`id_number_reuse`,
 :func:`velocity_signals`, :func:`consistency_signals` (the extraction stage's
 MRZ/barcode/visual-zone agreement, arithmetic and cross-document checks as
-signals) and :func:`assess`, which scores every signal under
+signals), :func:`layout_signal` (the page's OCR against its type's template
+layouts) and :func:`assess`, which scores every signal under
 the organisation's risk policy (``models.fraud.score``) and keeps, per
 signal, the strongest page.
 
@@ -40,7 +41,7 @@ from core.settings import FraudSettings
 from core.verification_view import location
 from models.doctypes import DocumentType
 from models.extract.cross import names_match, person_of
-from models.fraud import consistency
+from models.fraud import consistency, layout
 from models.fraud.forensics import (
     FileTooLarge,
     compare_text_layer,
@@ -135,6 +136,15 @@ def file_signals(
     except FileTooLarge:
         return []
     return []
+
+
+def layout_signal(reading: dict[str, Any] | None, doc_type: str | None) -> Signal:
+    """The template-layout signal of one page (:func:`models.fraud.layout.check`) from its
+    OCR reading and classified type: not applicable without a reading, a type, or a
+    profile of that type. In process: about a millisecond."""
+    profiles = layout.load_profiles().get(doc_type or "", ())
+    page = layout.page_from_reading(reading) if reading else None
+    return layout.check(page, profiles)
 
 
 # Extraction checks whose failure says the document disagrees with itself (or with the
@@ -609,6 +619,8 @@ class FraudStage:
                         )
                     )
                     doc["heatmaps"][s["name"]] = key
+            key = (p["file_position"], p["page"])
+            doc["signals"].append(layout_signal(readings.get(key), doc_types.get(key)))
             if answer.get("documentHash"):
                 hashes.append((p, DocumentHash.from_dict(answer["documentHash"])))
                 raw_hashes[(p["file_position"], p["page"])] = answer["documentHash"]

@@ -8,6 +8,7 @@ from typing import Any
 from core.settings import FraudSettings
 from models.doctypes import DocumentType
 from models.fraud.hashing import document_hash
+from models.fraud.layout import load_profiles
 from models.fraud.score import RiskPolicy
 from models.fraud.signal import ReasonCode, Signal
 from streams.stages.fraud import (
@@ -19,11 +20,13 @@ from streams.stages.fraud import (
     face_reuse,
     forensics_options,
     id_number_reuse,
+    layout_signal,
     other_identity,
     policy_of,
     velocity_signals,
 )
 from tests.fixtures.fraud import sample
+from tests.fixtures.layout import reading_of
 
 ME = Identity(reference="cust-1", id_number="123412345", full_name="NEO MOKGOSI")
 
@@ -201,3 +204,20 @@ def test_extraction_disagreements_become_signals_and_unmeasured_kinds_do_not_cou
     assert not by_name["cross_document_mismatch"].applicable
     risk = assess([], {}, [], [], RiskPolicy(), list(by_name.values()))["risk"]
     assert risk["reasonCodes"] == ["MRZ_VIZ_MISMATCH"] and 0 < risk["score"] <= 35
+
+
+def test_the_page_layout_is_checked_against_its_type_profiles() -> None:
+    profile = load_profiles()["national_id_front"][0]
+    anchors = sorted(profile.anchors, key=lambda a: a.y)
+    genuine = reading_of([(a.text, a.x, a.y) for a in anchors])
+    sig = layout_signal(genuine, "national_id_front")
+    assert sig.name == "template_layout" and sig.applicable and not sig.triggered
+    # the same words with the lines in reverse order down the page: a re-made layout
+    ys = [a.y for a in anchors]
+    swapped = reading_of([(a.text, a.x, y) for a, y in zip(anchors, reversed(ys), strict=True)])
+    sig = layout_signal(swapped, "national_id_front")
+    assert sig.triggered and sig.reason_code is ReasonCode.LAYOUT_INCONSISTENT
+    assert sig.details["misplaced"]
+    assert not layout_signal(None, "national_id_front").applicable
+    assert not layout_signal(genuine, None).applicable
+    assert not layout_signal(genuine, "unknown").applicable
