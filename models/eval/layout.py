@@ -31,12 +31,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from models.doctypes import DocumentType
 from models.eval.fraud import auc, auc_interval, detection_at_fpr
 from models.eval.fraud_genuine import wilson_upper
 from models.fraud.layout import LAYOUT_THRESHOLD, PROFILES_FILE, check, load_profiles
 from models.fraud.layout_data import Job, Read, read_uploads
 from models.fraud.train_layout import DEV_SEED0, TYPES, genuine_jobs
-from tools.counterfeit import KINDS, NotApplicable, counterfeit
+from tools.counterfeit import KINDS, NotApplicable, counterfeit, counterfeit_doc
 from tools.docgen import CONDITIONS, TEMPLATES_PER_TYPE
 
 EVAL_SEED0 = 5_700_000
@@ -44,10 +45,10 @@ COUNTERFEIT_OFFSET = 500_000  # counterfeits start this far above the genuine se
 
 
 def counterfeit_jobs(seed0: int, per_kind: int) -> Iterator[Job]:
-    """``per_kind`` counterfeits of each kind: number ``i`` is of type ``TYPES[i % n]`` (the
-    types with layout profiles),
-    template ``i % 3``, condition ``CONDITIONS[(i + kind) % m]``, seed ``seed0 + 1000 * kind
-    + i`` (a seed the kind cannot change is replaced by the next one). Deterministic."""
+    """``per_kind`` counterfeits of each kind of the types with layout profiles (``TYPES``),
+    types, templates and conditions in turn, seed ``seed0 + 1000 * kind + i`` (a seed the
+    kind cannot change is passed over). A job renders its page only when asked for its
+    bytes (a cached reading needs none). Deterministic."""
     for ki, kind in enumerate(KINDS):
         made, i = 0, 0
         while made < per_kind and i < per_kind * 4:
@@ -56,8 +57,8 @@ def counterfeit_jobs(seed0: int, per_kind: int) -> Iterator[Job]:
             cond = CONDITIONS[(made + ki) % len(CONDITIONS)]
             seed = seed0 + 1000 * ki + i
             i += 1
-            try:
-                data, _ = counterfeit(seed, doc_type, template, cond, kind)
+            try:  # the content only: the page is rendered when its reading is not cached
+                counterfeit_doc(seed, doc_type, template, kind)
             except NotApplicable:
                 continue
             made += 1
@@ -67,8 +68,12 @@ def counterfeit_jobs(seed0: int, per_kind: int) -> Iterator[Job]:
                 template,
                 cond,
                 kind,
-                functools.partial(bytes, data),
+                functools.partial(_upload, seed, doc_type, template, cond, kind),
             )
+
+
+def _upload(seed: int, doc_type: DocumentType, template: int, cond: str, kind: str) -> bytes:
+    return counterfeit(seed, doc_type, template, cond, kind)[0]
 
 
 def evaluate(reads: list[Read], profiles_path: Path = PROFILES_FILE) -> dict[str, Any]:

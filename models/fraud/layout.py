@@ -58,6 +58,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from models.extract.kv import edit_distance
 from models.fraud.signal import ReasonCode, Signal, not_applicable, squash
 
 PROFILES_FILE = Path(__file__).with_name("layout_profiles.json")
@@ -331,8 +332,6 @@ def compare(page: Page, profile: Profile) -> Comparison:
 
 def _replaced(anchor: Anchor, placed: list[tuple[str, float, float]]) -> bool:
     """Does another word stand where ``anchor`` should be (see :data:`NEAR_Z`)?"""
-    from models.extract.kv import edit_distance
-
     tx, ty = max(NEAR_MIN, NEAR_Z * anchor.sx), max(NEAR_MIN, NEAR_Z * anchor.sy)
     for text, x, y in placed:
         near = abs(x - anchor.x) <= tx and abs(y - anchor.y) <= ty

@@ -9,19 +9,7 @@ from models.doctypes import DocumentType
 from models.eval.layout import counterfeit_jobs, evaluate, report
 from models.fraud.layout import fit_profile, page_from_reading, profiles_to_json
 from models.fraud.layout_data import Read
-from tests.fixtures.layout import reading_of
-
-LABELS = {
-    "REPUBLIC": (0.3, 0.06),
-    "BOTSWANA": (0.55, 0.06),
-    "IDENTITY": (0.5, 0.14),
-    "SURNAME": (0.45, 0.3),
-    "FORENAMES": (0.45, 0.38),
-    "NATIONALITY": (0.45, 0.46),
-    "BIRTHPLACE": (0.45, 0.54),
-    "EXPIRY": (0.45, 0.62),
-    "SIGNATURE": (0.2, 0.9),
-}
+from tests.fixtures.layout import LABELS, reading_of
 
 
 def _reading(words: dict[str, tuple[float, float]], shift: float = 0.0) -> dict[str, Any]:

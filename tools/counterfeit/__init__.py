@@ -222,7 +222,25 @@ def other_typography(
     return {"typographyOf": other}
 
 
-Mistake = Callable[[Doc, random.Random], dict[str, Any]]
+MISTAKES: dict[str, Callable[[Doc, random.Random], dict[str, Any]]] = {
+    "reworded": reworded,
+    "missing_text": missing_text,
+    "rearranged": rearranged,
+}
+
+
+def counterfeit_doc(
+    seed: int, doc_type: DocumentType, template: int, kind: str
+) -> tuple[Doc, dict[str, Any]]:
+    """The content of a counterfeit of ``kind`` (nothing rendered: cheap), and what was
+    changed. Raises :class:`NotApplicable` when the page offers nothing for ``kind``."""
+    doc = build(seed, doc_type, template)
+    rng = random.Random(f"counterfeit/{seed}/{doc_type.value}/{template}/{kind}")  # noqa: S311
+    if kind == "other_typography":
+        details = other_typography(doc, rng, seed, doc_type, template)
+    else:
+        details = MISTAKES[kind](doc, rng)
+    return doc, {"kind": kind, **details}
 
 
 def counterfeit(
@@ -231,14 +249,7 @@ def counterfeit(
     """A counterfeit of ``kind`` of the document ``(seed, doc_type, template)`` captured under
     ``condition``, as the JPEG its camera would upload, and what was changed. Raises
     :class:`NotApplicable` when the page offers nothing for this kind to change."""
-    doc = build(seed, doc_type, template)
-    rng = random.Random(f"counterfeit/{seed}/{doc_type.value}/{template}/{kind}")  # noqa: S311
-    if kind == "other_typography":
-        details = other_typography(doc, rng, seed, doc_type, template)
-    else:
-        details = {"reworded": reworded, "missing_text": missing_text, "rearranged": rearranged}[
-            kind
-        ](doc, rng)
+    doc, details = counterfeit_doc(seed, doc_type, template, kind)
     page = render(doc, seed)
     nprng = np.random.default_rng([seed, KINDS.index(kind), template])
     image, _ = capture(to_bgr(page.image), condition, doc.kind, nprng)
@@ -246,4 +257,4 @@ def counterfeit(
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    return bytes(buf.tobytes()), {"kind": kind, **details}
+    return bytes(buf.tobytes()), details

@@ -22,19 +22,8 @@ from models.fraud.layout import (
 )
 from models.fraud.signal import ReasonCode
 from models.fraud.train_layout import TYPES
+from tests.fixtures.layout import LABELS
 
-# A made-up template: eight labels down a card, two titles on top.
-LABELS = {
-    "REPUBLIC": (0.30, 0.06),
-    "BOTSWANA": (0.55, 0.06),
-    "IDENTITY": (0.50, 0.14),
-    "SURNAME": (0.45, 0.30),
-    "FORENAMES": (0.45, 0.38),
-    "NATIONALITY": (0.45, 0.46),
-    "BIRTHPLACE": (0.45, 0.54),
-    "EXPIRY": (0.45, 0.62),
-    "SIGNATURE": (0.20, 0.90),
-}
 OTHER = {  # another template of the type: other words, other places
     "REPUBLIC": (0.50, 0.05),
     "CARD": (0.50, 0.12),
