@@ -2,7 +2,8 @@
 
 Data, all generated here (``tools.docgen`` through ``tools.tampergen.genuine``, the
 camera's JPEG with or without EXIF; no download): ``--per-template`` genuine
-uploads of every template of every document type, seeds from :data:`SEED0`
+uploads of every template of each type in :data:`TYPES` (the identity documents),
+seeds from :data:`SEED0`
 (disjoint from the development range of the layout check, :data:`DEV_SEED0`, and
 from ``models.eval.layout``'s evaluation range), capture conditions cycling
 through all of them (turned and cropped pages included: the profiles must hold
@@ -11,8 +12,9 @@ process (:mod:`models.fraud.layout_data`; readings cached in ``--readings``), an
 :func:`models.fraud.layout.fit_profile` fits one profile per template.
 
 Writes ``models/fraud/layout_profiles.json`` (``--out``), which ships with the
-code. Deterministic for given arguments; about a second of OCR per upload on
-2 cores (15 minutes for the defaults), seconds with a warm ``--readings`` cache.
+code. Deterministic for given arguments; one to two seconds of rendering and OCR
+per upload on 2 cores (480 uploads for the defaults: 15 minutes alone, 29 beside
+another OCR job), seconds with a warm ``--readings`` cache.
 """
 
 from __future__ import annotations

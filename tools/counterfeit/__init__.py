@@ -207,6 +207,7 @@ def other_typography(
     """Another template's fonts and sizes; this template's colours, wording and order."""
     other = (template + rng.randrange(1, TEMPLATES_PER_TYPE)) % TEMPLATES_PER_TYPE
     theirs = build(seed, doc_type, other).theme
+    mine = doc.theme
     doc.theme = dataclasses.replace(
         doc.theme,
         font=theirs.font,
@@ -217,7 +218,7 @@ def other_typography(
         title=theirs.title,
         upper_labels=theirs.upper_labels,
     )
-    if doc.theme == build(seed, doc_type, template).theme:
+    if doc.theme == mine:
         raise NotApplicable("the templates share their typography")
     return {"typographyOf": other}
 
