@@ -86,6 +86,9 @@ eval-fraud-policy: ## Risk policies compared (previous default, default) on deve
 eval-copy-move-repeats: ## How closely genuine pages repeat their own print, against a forger's copies
 	@$(PY) -m models.eval.copy_move_repeats --n 80
 
+eval-edit-windows: ## Where local_edits loses a forgery: its windows, or the page's maximum (~3 min)
+	@$(PY) -m models.eval.edit_windows
+
 train-layout: install ## Refit the template-layout profiles (models/fraud/layout_profiles.json; OCR in process, ~30 min)
 	@$(PY) -m models.fraud.train_layout
 
@@ -97,5 +100,5 @@ eval-fraud: up ## Tampering set: ROC AUC and detection at 1% FPR per attack; reu
 
 .PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \
 	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics bench-fraud \
-	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-holdout eval-copy-move-repeats \
+	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-holdout eval-copy-move-repeats eval-edit-windows \
 	eval-fraud-policy bench-policy-simulation train-layout eval-layout

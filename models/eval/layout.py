@@ -4,8 +4,9 @@ Genuine uploads of every template of every document type (``--per-template``
 each, every capture condition) and counterfeits made from scratch
 (``tools.counterfeit``: ``--per-kind`` of each kind of layout mistake, every
 type, template and condition), read by the production OCR in process (no
-services; readings cached in ``--readings``) and checked against the shipped
-profiles (``models/fraud/layout_profiles.json``).
+services; readings cached in ``--readings``, by default
+``out/layout/readings-SEED.jsonl`` whatever ``--out`` is) and checked against the
+shipped profiles (``models/fraud/layout_profiles.json``).
 
 Reports, per kind of counterfeit: ROC AUC of the layout score against the
 genuine uploads (95% bootstrap interval), the share flagged at the signal's
@@ -41,20 +42,23 @@ from tools.counterfeit import KINDS, NotApplicable, counterfeit, counterfeit_doc
 from tools.docgen import CONDITIONS, TEMPLATES_PER_TYPE
 
 EVAL_SEED0 = 5_700_000
+#: Where the OCR readings are cached by default: beside ``make train-layout``'s, and not in
+#: the report directory, so that ``--out NEW_DIR`` reuses them.
+READINGS_DIR = Path("out/layout")
 COUNTERFEIT_OFFSET = 500_000  # counterfeits start this far above the genuine seeds
 
 
-def counterfeit_jobs(seed0: int, per_kind: int) -> Iterator[Job]:
+def counterfeit_jobs(seed0: int, per_kind: int, condition: str | None = None) -> Iterator[Job]:
     """``per_kind`` counterfeits of each kind of the types with layout profiles (``TYPES``),
-    types, templates and conditions in turn, seed ``seed0 + 1000 * kind + i`` (a seed the
-    kind cannot change is passed over). A job renders its page only when asked for its
-    bytes (a cached reading needs none). Deterministic."""
+    types, templates and conditions (or only ``condition``) in turn, seed ``seed0 + 1000 *
+    kind + i`` (a seed the kind cannot change is passed over). A job renders its page only
+    when asked for its bytes (a cached reading needs none). Deterministic."""
     for ki, kind in enumerate(KINDS):
         made, i = 0, 0
         while made < per_kind and i < per_kind * 4:
             doc_type = TYPES[(made + ki) % len(TYPES)]
             template = (made + i) % TEMPLATES_PER_TYPE
-            cond = CONDITIONS[(made + ki) % len(CONDITIONS)]
+            cond = condition or CONDITIONS[(made + ki) % len(CONDITIONS)]
             seed = seed0 + 1000 * ki + i
             i += 1
             try:  # the content only: the page is rendered when its reading is not cached
@@ -189,17 +193,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dev", action="store_true", help="development seeds (tuning), not evaluation"
     )
-    parser.add_argument("--readings", type=Path, default=None)
+    parser.add_argument(
+        "--readings",
+        type=Path,
+        default=None,
+        help="OCR readings cache (default: out/layout/readings-SEED.jsonl, shared by every"
+        " --out, so a new report directory does not repeat the OCR)",
+    )
+    parser.add_argument(
+        "--condition",
+        choices=CONDITIONS,
+        default=None,
+        help="every upload under this capture condition (default: all, in turn)",
+    )
     parser.add_argument("--profiles", type=Path, default=PROFILES_FILE)
     parser.add_argument("--out", type=Path, default=Path("out/eval-layout"))
     args = parser.parse_args(argv)
     seed0 = DEV_SEED0 if args.dev else EVAL_SEED0
     args.out.mkdir(parents=True, exist_ok=True)
-    readings = args.readings or args.out / f"readings-{seed0}.jsonl"
+    readings = args.readings or READINGS_DIR / f"readings-{seed0}.jsonl"
+    readings.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     jobs = [
-        *genuine_jobs(seed0, args.per_template),
-        *counterfeit_jobs(seed0 + COUNTERFEIT_OFFSET, args.per_kind),
+        *genuine_jobs(seed0, args.per_template, condition=args.condition),
+        *counterfeit_jobs(seed0 + COUNTERFEIT_OFFSET, args.per_kind, args.condition),
     ]
     reads = list(read_uploads(jobs, readings))
     res = evaluate(reads, args.profiles)

@@ -30,7 +30,10 @@ profiles* of its document type.
   show, in standard deviations (:func:`_excess`).
 - :func:`check` compares with every profile of the type and keeps the one with
   the least evidence: a page is judged against the template it resembles most,
-  so a genuine page of any known template passes.
+  so a genuine page of any known template passes. A page that another template
+  places better (more anchors in place, at most one misplaced) but that the OCR
+  read too poorly to judge against it is not applicable: judged against the
+  template it is not, it would be flagged for the OCR's sake.
 
 What it catches (docs/accuracy.md, ``make eval-layout``): labels in another
 order, well. A label reworded, a title left out or a page typeset in another
@@ -340,6 +343,17 @@ def _replaced(anchor: Anchor, placed: list[tuple[str, float, float]]) -> bool:
     return False
 
 
+#: A poorly read template takes the page out of judgement only when it places the page's
+#: anchors this well (at most this many misplaced): a counterfeit's rearranged labels fit
+#: no template, and must not be excused by one they fit a little better by chance.
+_CLOSEST_MISPLACED = 1
+
+
+def _in_place(c: Comparison) -> int:
+    """Anchors found where the template puts them (after the fit)."""
+    return c.found - len(c.misplaced)
+
+
 def check(page: Page | None, profiles: Sequence[Profile]) -> Signal:
     """The template-layout signal of a page against its type's profiles: scored by the
     best-fitting profile; not applicable without profiles, text, or enough anchors."""
@@ -361,6 +375,18 @@ def check(page: Page | None, profiles: Sequence[Profile]) -> Signal:
         return not_applicable(NAME, LAYOUT_THRESHOLD, code, "too few anchors found")
     # the template the page resembles most: the least evidence, then the most anchors found
     best = min(usable, key=lambda c: (c.evidence, -c.found))
+    # ...unless a template the OCR read too poorly to judge explains more of the page's
+    # anchors in place: then the page is that template, read poorly (OCR that merges a
+    # bilingual label into one word leaves too few anchors), and judging it against
+    # another template would flag the template, not the page.
+    closest = max((c for c in comps if c.fitted), key=_in_place)
+    if _in_place(closest) > _in_place(best) and len(closest.misplaced) <= _CLOSEST_MISPLACED:
+        return not_applicable(
+            NAME,
+            LAYOUT_THRESHOLD,
+            code,
+            f"closest to template {closest.template}, too few of its anchors read",
+        )
     score = squash(best.evidence, EVIDENCE_HALF, EVIDENCE_HIGH) if best.evidence > 0 else 0.0
     return Signal(
         NAME,

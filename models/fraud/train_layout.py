@@ -45,16 +45,20 @@ PER_TEMPLATE = 20
 
 
 def genuine_jobs(
-    seed0: int, per_template: int, types: tuple[DocumentType, ...] = TYPES
+    seed0: int,
+    per_template: int,
+    types: tuple[DocumentType, ...] = TYPES,
+    condition: str | None = None,
 ) -> Iterator[Job]:
     """``per_template`` genuine uploads of every template of ``types``: upload ``i`` of type
     number ``k``, template ``t`` is seed ``seed0 + 1000 * k + 10 * i + t`` under condition
-    ``CONDITIONS[(i + k + t) % len(CONDITIONS)]``. Deterministic."""
+    ``CONDITIONS[(i + k + t) % len(CONDITIONS)]``, or all under ``condition`` when it is
+    given. Deterministic."""
     for k, doc_type in enumerate(types):
         for t in range(TEMPLATES_PER_TYPE):
             for i in range(per_template):
                 seed = seed0 + 1000 * k + 10 * i + t
-                cond = CONDITIONS[(i + k + t) % len(CONDITIONS)]
+                cond = condition or CONDITIONS[(i + k + t) % len(CONDITIONS)]
 
                 def make(
                     seed: int = seed,

@@ -199,3 +199,29 @@ def test_the_shipped_profiles_cover_every_template_of_the_identity_types() -> No
             assert all(0 < a.presence <= 1 and a.sx > 0 and a.sy > 0 for a in p.anchors)
     # a document that flows with its content has no profile: the check does not apply
     assert "electricity_bill" not in shipped and "bank_statement" not in shipped
+
+
+def test_a_poorly_read_page_of_one_template_is_not_judged_against_another(
+    profile: Profile, other_profile: Profile
+) -> None:
+    # A bilingual passport read by phone: its own template's labels all in place, but too
+    # few of them read (merged into longer words) for the page to be judged; the other
+    # template's words stand on it too, elsewhere (a passport prints them in its own
+    # places). Judged against that other template, every one is "misplaced".
+    read = {k: OTHER[k] for k in ("REPUBLIC", "CARD", "NAME", "GIVEN")}
+    elsewhere = {
+        "BOTSWANA": (0.85, 0.95),
+        "IDENTITY": (0.10, 0.80),
+        "SURNAME": (0.80, 0.20),
+        "FORENAMES": (0.15, 0.95),
+        "NATIONALITY": (0.90, 0.55),
+        "BIRTHPLACE": (0.60, 0.85),
+        "EXPIRY": (0.75, 0.70),
+    }
+    page = _page({**read, **elsewhere}, seed=9)
+    own, other = compare(page, other_profile), compare(page, profile)
+    assert own.found == 4 and not own.misplaced  # in place, but under the read share
+    assert len(other.misplaced) >= 5
+    assert not check(page, [other_profile]).applicable
+    sig = check(page, [profile, other_profile])
+    assert not sig.applicable and "t1" in sig.details["notApplicable"]
