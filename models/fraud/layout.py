@@ -356,7 +356,8 @@ def _in_place(c: Comparison) -> int:
 
 def check(page: Page | None, profiles: Sequence[Profile]) -> Signal:
     """The template-layout signal of a page against its type's profiles: scored by the
-    best-fitting profile; not applicable without profiles, text, or enough anchors."""
+    best-fitting profile; not applicable without profiles, text, or enough anchors, or
+    when another profile places the page better but read too poorly to judge it."""
     code = ReasonCode.LAYOUT_INCONSISTENT
     if not profiles:
         return not_applicable(NAME, LAYOUT_THRESHOLD, code, "no layout profile for this type")
@@ -379,8 +380,9 @@ def check(page: Page | None, profiles: Sequence[Profile]) -> Signal:
     # anchors in place: then the page is that template, read poorly (OCR that merges a
     # bilingual label into one word leaves too few anchors), and judging it against
     # another template would flag the template, not the page.
-    closest = max((c for c in comps if c.fitted), key=_in_place)
-    if _in_place(closest) > _in_place(best) and len(closest.misplaced) <= _CLOSEST_MISPLACED:
+    placing = [c for c in comps if c.fitted and len(c.misplaced) <= _CLOSEST_MISPLACED]
+    closest = max(placing, key=_in_place, default=None)
+    if closest is not None and _in_place(closest) > _in_place(best):
         return not_applicable(
             NAME,
             LAYOUT_THRESHOLD,
