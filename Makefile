@@ -77,6 +77,9 @@ bench-policy-simulation: ## Re-scoring stored fraud results under a candidate po
 eval-fraud-genuine: ## False positives on 200 genuine phone photos, with 95% upper bounds
 	@$(PY) -m models.eval.fraud_genuine --n 200 --condition phone
 
+eval-fraud-genuine-ocr: up ## The same 200 phone photos with the served OCR's signals and extraction checks too
+	@$(PY) -m models.eval.fraud_genuine --n 200 --condition phone --ocr
+
 eval-fraud-holdout: ## The signals against a second forger nothing was trained on (inpainting, Poisson cloning)
 	@$(PY) -m models.eval.fraud_holdout --out out/eval-fraud-holdout
 
@@ -100,5 +103,5 @@ eval-fraud: up ## Tampering set: ROC AUC and detection at 1% FPR per attack; reu
 
 .PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \
 	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics bench-fraud \
-	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-holdout eval-copy-move-repeats eval-edit-windows \
+	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-genuine-ocr eval-fraud-holdout eval-copy-move-repeats eval-edit-windows \
 	eval-fraud-policy bench-policy-simulation train-layout eval-layout

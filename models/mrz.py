@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -733,6 +734,8 @@ def parse(lines: list[str] | tuple[str, ...], today: dt.date | None = None) -> M
 # Characters OCR reads for the filler that are never MRZ characters ('«' is handled
 # apart: it may stand for one filler or two).
 _FILLER_LOOKALIKES = str.maketrans(dict.fromkeys("‹〈⟨❮ㄑくク", FILLER))
+# Punctuation no MRZ holds, which dust or noise at a line's end is read as.
+_SPECKS = ".,:;'`\"-_|"
 # (format, line count, width, first letters of its document codes)
 _SHAPES = (
     (MrzFormat.TD3, 2, 44, "P"),
@@ -744,9 +747,10 @@ _DIGITISH = _DIGITS | set(_TO_DIGIT) | {FILLER}
 
 
 def _prepare(line: str) -> str:
-    """An OCR line upper-cased, without spaces, look-alike fillers mapped (but ``«``)."""
+    """An OCR line upper-cased, without spaces, look-alike fillers mapped (but ``«``), and
+    specks read as punctuation at either end dropped (``.P<BWA...`` on a noisy photo)."""
     text = unicodedata.normalize("NFKC", line)
-    return "".join(text.split()).upper().translate(_FILLER_LOOKALIKES)
+    return "".join(text.split()).upper().translate(_FILLER_LOOKALIKES).strip(_SPECKS)
 
 
 def _fillers_in_runs(text: str) -> str:
@@ -767,30 +771,50 @@ def _fillers_in_runs(text: str) -> str:
     return "".join(out)
 
 
-def _fit(text: str, width: int, name_last: bool) -> tuple[str, int] | None:
-    """``text`` as an MRZ line of ``width``, and how many fillers that added or dropped.
+#: Fillers OCR may drop from, or add to, a run of padding inside a line (a run of many
+#: identical ``<`` is where a text recogniser loses count).
+MAX_INTERIOR_FILLERS = 2
+#: A run this long is padding, not a name's separator (names hold at most ``<<``).
+_PADDING_RUN = re.compile(f"{FILLER}{{3,}}")
 
-    Only trailing fillers may be missing or extra. A line that misses some must end
-    with a filler, unless it ends with the name field (``name_last``), whose whole
-    run of padding fillers OCR may drop.
+
+def _fits(text: str, width: int, name_last: bool) -> list[tuple[str, int]]:
+    """``text`` as an MRZ line of ``width``: each way to make it fit, with how many fillers
+    that added or dropped; empty when there is none.
+
+    Trailing fillers may be missing or extra. A line that misses some must end with a
+    filler, unless it ends with the name field (``name_last``), whose whole run of padding
+    fillers OCR may drop. Up to :data:`MAX_INTERIOR_FILLERS` may also be missing from, or
+    extra in, a run of padding inside the line (the optional data before a final check
+    digit): one candidate per such run, for the check digits to choose among
+    (:func:`find_mrz`).
     """
     variants = [text] if "«" not in text else [text.replace("«", "<"), text.replace("«", "<<")]
-    best: tuple[str, int] | None = None
+    fitted: list[tuple[str, int]] = []
     for variant in variants:
         line = _fillers_in_runs(variant)
         if not line or not set(line) <= _MRZ_CHARS:
             continue
         if len(line) == width:
-            return line, 0
-        if len(line) < width and (name_last or line.endswith(FILLER)):
-            fitted = (line + FILLER * (width - len(line)), width - len(line))
-        elif len(line) > width and set(line[width:]) == {FILLER}:
-            fitted = (line[:width], len(line) - width)
-        else:
-            continue
-        if best is None or fitted[1] < best[1]:
-            best = fitted
-    return best
+            return [(line, 0)]
+        off = width - len(line)
+        if off > 0 and (name_last or line.endswith(FILLER)):
+            fitted.append((line + FILLER * off, off))
+        elif off < 0 and set(line[width:]) == {FILLER}:
+            fitted.append((line[:width], -off))
+        if 0 < abs(off) <= MAX_INTERIOR_FILLERS:
+            for run in _PADDING_RUN.finditer(line):
+                if run.end() == len(line) or run.end() - run.start() + off < 1:
+                    continue  # a trailing run is the case above
+                at = run.end()
+                fixed = (
+                    line[:at] + FILLER * off + line[at:]
+                    if off > 0
+                    else line[: at + off] + line[at:]
+                )
+                fitted.append((fixed, abs(off)))
+    # in order of finding among equals (trailing fillers first): deterministic ties
+    return sorted(dict.fromkeys(fitted), key=lambda f: f[1])
 
 
 def _plausible(lines: list[str], fmt: MrzFormat, codes: str) -> bool:
@@ -825,9 +849,11 @@ def find_mrz(lines: list[str]) -> list[str] | None:
     """The MRZ in the OCR text ``lines`` of a page, normalised; ``None`` if there is none.
 
     OCR noise handled: spaces inside lines, lower case, ``«`` (one or two fillers),
-    ``く``, ``‹`` and the like for ``<``, ``K`` for ``<`` inside runs of fillers, an MRZ
-    line split over two OCR lines, and trailing fillers missing (some of them, or
-    all the padding after the name) or extra. The
+    ``く``, ``‹`` and the like for ``<``, ``K`` for ``<`` inside runs of fillers, a speck
+    read as punctuation at a line's end, an MRZ
+    line split over two OCR lines, trailing fillers missing (some of them, or
+    all the padding after the name) or extra, and one or two fillers missing from or
+    extra in a run of padding inside a line (:func:`_fits`). The
     format follows from the line count, the widths (30, 36, 44) and the document
     code (``P`` passports, ``V`` visas, ``A``/``C``/``I`` cards). Where several line
     groups qualify, the one with the most verifying check digits wins (then the one
@@ -842,20 +868,20 @@ def find_mrz(lines: list[str]) -> list[str] | None:
             for pieces in itertools.product((1, 2), repeat=count):
                 if start + sum(pieces) > len(texts):
                     continue
-                found: list[str] = []
-                padded = 0
+                per_line: list[list[tuple[str, int]]] = []
                 at = start
                 for index, n in enumerate(pieces):
-                    fitted = _fit("".join(texts[at : at + n]), width, index == name_line)
+                    per_line.append(_fits("".join(texts[at : at + n]), width, index == name_line))
                     at += n
-                    if fitted is None:
+                    if not per_line[-1]:
                         break
-                    found.append(fitted[0])
-                    padded += fitted[1]
                 else:
-                    if not _plausible(found, fmt, codes):
-                        continue
-                    score = (_checks_passing(found, fmt), -sum(pieces), -padded)
-                    if best is None or score > best[0]:
-                        best = (score, found)
+                    for choice in itertools.product(*per_line):
+                        found = [line for line, _ in choice]
+                        if not _plausible(found, fmt, codes):
+                            continue
+                        padded = sum(k for _, k in choice)
+                        score = (_checks_passing(found, fmt), -sum(pieces), -padded)
+                        if best is None or score > best[0]:
+                            best = (score, found)
     return None if best is None else best[1]

@@ -823,8 +823,9 @@ def report(res: dict[str, Any], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _gateway() -> TritonGateway | None:
-    """The served OCR for the value tokens of document reuse, or None (not running)."""
+def served_ocr() -> TritonGateway | None:
+    """The served OCR (document reuse's value tokens, the extraction checks), or None when
+    Triton does not answer (the reason is printed)."""
     gw = TritonGateway(get_settings().triton)
     try:
         gw.document_ocr([cv2.imencode(".png", np.full((64, 64, 3), 255, np.uint8))[1].tobytes()])
@@ -882,7 +883,7 @@ def main(argv: list[str] | None = None) -> int:
         f"--latency-docs {args.latency_docs}" + (f" --out {args.out}" if args.out else "")
     )
     t0 = time.time()
-    gw = _gateway()
+    gw = served_ocr()
     res: dict[str, Any] = {
         "command": command,
         "tampering": tampering(args.per_kind, n_genuine, n_recompressed, gw),

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +126,60 @@ def _mrz_fields(result: mrzlib.MrzResult, doc_type: D) -> dict[str, Extracted]:
     return out
 
 
+#: The letter OCR reads for a filler of the MRZ font most often: in the name field, where
+#: no check digit catches it, "<<" between surname and given names comes back as "<K" and
+#: the padding as "K<K". At most this many such K are tried as fillers (2**n readings).
+FILLER_READ_AS = "K"
+MAX_NAME_K = 8
+
+
+def _names_as_printed(
+    mrz_fields: dict[str, Extracted], viz: dict[str, Extracted]
+) -> dict[str, Extracted] | None:
+    """The MRZ's surname and given names with some K read back as fillers, when that makes
+    them agree with the visual zone's; None when no such reading does.
+
+    Only a K where fillers stand is tried (in a run of K and fillers that holds a filler,
+    or at the field's end), the fewest first. The names carry no check digit, so the
+    printed names are the only evidence of what the OCR misread; a name that disagrees
+    in any other letter still fails the agreement check.
+    """
+    sur, giv = mrz_fields.get("surname"), mrz_fields.get("given_names")
+    printed = {k: viz[k].normalized for k in ("surname", "given_names") if k in viz}
+    if sur is None or not printed:
+        return None
+    raw = sur.value + ("<<" + giv.value if giv is not None else "")  # the field as read
+    # a K in a run of K and fillers that holds a filler, or that ends the field
+    spots = [
+        i
+        for run in re.finditer(f"[{FILLER_READ_AS}<]+", raw)
+        if "<" in run[0] or run.end() == len(raw)
+        for i in range(run.start(), run.end())
+        if raw[i] == FILLER_READ_AS
+    ]
+    if not spots or len(spots) > MAX_NAME_K:
+        return None
+    for n in range(1, len(spots) + 1):
+        for chosen in itertools.combinations(spots, n):
+            text = "".join("<" if i in chosen else c for i, c in enumerate(raw))
+            sep = text.find("<<")
+            parts = {
+                "surname": text if sep < 0 else text[:sep],
+                "given_names": "" if sep < 0 else text[sep + 2 :],
+            }
+            values = {k: v.replace("<", " ").strip() for k, v in parts.items()}
+            if all(_agree(values[k], printed[k]) for k in printed):
+                # (a field the OCR's K had hidden, "SURNAMEK<GIVEN", comes from the surname's)
+                return {
+                    k: dataclasses.replace(
+                        mrz_fields.get(k, sur), name=k, value=parts[k], normalized=values[k]
+                    )
+                    for k in ("surname", "given_names")
+                    if values[k]
+                }
+    return None
+
+
 def _confirmed(printed: Extracted, machine: Extracted) -> Extracted:
     """A printed field that a machine-readable one (MRZ, barcode) agrees with: the
     printed text and box, the surer confidence, both sources named."""
@@ -183,6 +239,17 @@ def extract_document(
                 }
                 checks.append(Check("MRZ", "pass" if parsed.valid else "fail", list(parsed.errors)))
                 mrz_fields = _mrz_fields(parsed, doc_type)
+                names_differ = any(
+                    not _agree(mrz_fields[k].normalized, viz[k].normalized)
+                    for k in ("surname", "given_names")
+                    if k in mrz_fields and k in viz
+                )
+                reread = _names_as_printed(mrz_fields, viz) if names_differ else None
+                if reread is not None:
+                    for k in ("surname", "given_names"):  # a K-only part is no name
+                        mrz_fields.pop(k, None)
+                    mrz_fields.update(reread)
+                    mrz_view["corrections"].append(f"name: {FILLER_READ_AS} read as <")
                 mismatches = []
                 for m_name, v_name in MRZ_TO_VIZ.items():
                     mf = mrz_fields.get(v_name if m_name == "document_number" else m_name)

@@ -51,6 +51,9 @@ PLACEMENT_FACTOR = {"inline": 1.0, "right": 0.95, "below": 0.9}
 # A label this short (letters) is less specific, and a little less trusted.
 SHORT_LABEL = 4
 SHORT_LABEL_FACTOR = 0.95
+# What OCR reads for the "/" between a bilingual label's languages ("SEX/SEXE" as
+# "SEXISEXE"): the only letters that may follow a short label without a space.
+_SLASH_READ = frozenset("IL")
 # OCR boxes are padded: the value to the right of a label may start a little
 # before the label's box ends (in line heights).
 RIGHT_OVERLAP = 0.75
@@ -204,9 +207,11 @@ def _match_form(text: str, squashed: str, target: str, label: str) -> tuple[int,
         quality *= SHORT_LABEL_FACTOR
     covered = _original_position(text, k)
     folded = n.fold(text)
-    if size <= SHORT_LABEL and covered < len(text) and text[covered].islower():
-        # A short label is a whole word: "No" does not begin "Notice", nor "To" "Total".
-        # (Capitals go on: OCR reads "SEX/SEXE" as "SEXISEXE".)
+    after = text[covered] if covered < len(text) else ""
+    if size <= SHORT_LABEL and after.isalpha() and (after.islower() or after not in _SLASH_READ):
+        # A short label is a whole word: "No" does not begin "Notice", nor "To" "Total",
+        # nor "Nom" (a surname's French label) "NOMSA". Capitals go on only where they
+        # are the slash of a bilingual label misread: "SEX/SEXE" read as "SEXISEXE".
         return None
     if dist and covered < len(folded) and folded[covered].isalnum():
         # A fuzzy match must end where a word ends ("NATIONALITE" is not
@@ -335,11 +340,20 @@ _ALL_LABELS = tuple(sorted(LABELS))
 _SQUASHED_LABELS = frozenset(_squash(label) for label in LABELS)
 _CANONICAL_LABELS = frozenset(_canonical(lbl) for lbl in _SQUASHED_LABELS if len(lbl) >= 5)
 _SQUASHED_PHRASES = frozenset(_squash(label) for label in LABELS if len(label.split()) > 1)
+
+
+def _glued(label: str) -> str:
+    """A label's pattern with the spaces between its words optional: OCR drops the narrow
+    gaps of small print ("BalancePayable:")."""
+    return r"\s*".join(re.escape(word) for word in label.split())
+
+
 # A label and its colon; matched from the line start too, so that the last word
 # of a label ("Account Number:") is never taken for a label of its own ("Number:").
+# The colon makes a glued label safe to cut at.
 _EMBEDDED_LABEL = re.compile(
     r"(?:^|\s)("
-    + "|".join(re.escape(lbl) for lbl in sorted(LABELS, key=len, reverse=True) if len(lbl) > 3)
+    + "|".join(_glued(lbl) for lbl in sorted(LABELS, key=len, reverse=True) if len(lbl) > 3)
     + r")\s*\.?\s*:"
 )
 # A label that ends the line after a value ("P 44,410.00 Total Deductions"): the caption

@@ -188,3 +188,46 @@ def test_a_barcode_confirms_fills_and_contradicts_the_visual_zone() -> None:
     # Nothing printed but the barcode: it fills the fields.
     bare = extract_document(D.TAX_CLEARANCE_CERTIFICATE, [], today, barcodes=[qr])
     assert bare.fields["certificate_number"].source == "BARCODE"
+
+
+def _passport(surname: str, forenames: str, name_line: str) -> list[dict[str, Any]]:
+    return [
+        line(f"Surname: {surname}", 10, 10),
+        line(f"Forenames: {forenames}", 10, 50),
+        line(name_line, 10, 400, 600),
+        line("M9656240<0BWA0611198M3309302<<<<<<<<<<<<<<<0", 10, 440, 600),
+    ]
+
+
+def test_fillers_read_as_k_in_the_mrz_names_are_read_back_from_the_printed_names() -> None:
+    # A phone photo: "<<" read as "<K", the padding as "KK" (the name has no check digit).
+    read = "P<BWATSHEKEDI<KORATILE<<KK<<<<<<<<<<<<<<<<<<"
+    result = extract_document(D.PASSPORT, _passport("TSHEKEDI", "ORATILE", read), TODAY)
+    checks = {c.name: c.to_dict() for c in result.checks}
+    assert checks["MRZ_VIZ_AGREEMENT"]["status"] == "pass"
+    assert result.fields["surname"].normalized == "TSHEKEDI"
+    assert result.fields["given_names"].normalized == "ORATILE"
+    assert result.fields["given_names"].source == "VIZ+MRZ"
+    assert result.mrz is not None and "name: K read as <" in result.mrz["corrections"]
+    # An identity card whose "<<" came back as "K<": no separator left at all.
+    card = [
+        line("Surname: AMUPADHI", 10, 10),
+        line("Forenames: SELMA NDINELAO", 10, 50),
+        line("IDNAM27819775530605023983124<<", 10, 400, 400),
+        line("0605025F3401273NAM<<<<<<<<<<<9", 10, 440, 400),
+        line("AMUPADHIK<SELMA<NDINELAO<KKKK<", 10, 480, 400),
+    ]
+    result = extract_document(D.FOREIGN_ID_CARD, card, TODAY)
+    assert {c.name: c.status for c in result.checks}["MRZ_VIZ_AGREEMENT"] == "pass"
+    assert result.fields["given_names"].normalized == "SELMA NDINELAO"
+
+
+def test_a_name_that_differs_in_another_letter_still_disagrees() -> None:
+    # Only a K where a filler can stand is read back; a B is a different name.
+    read = "P<BWATSHEKEDI<<BORATILE<<<<<<<<<<<<<<<<<<<<<"
+    checks = _checks(D.PASSPORT, _passport("TSHEKEDI", "ORATILE", read))
+    assert checks["MRZ_VIZ_AGREEMENT"]["reasons"] == ["GIVEN_NAMES_MISMATCH_MRZ_VIZ"]
+    # A K that begins a printed name is left alone: the names already agree.
+    read = "P<BWATSHEKEDI<<KORATILE<<<<<<<<<<<<<<<<<<<<<"
+    checks = _checks(D.PASSPORT, _passport("TSHEKEDI", "KORATILE", read))
+    assert checks["MRZ_VIZ_AGREEMENT"]["status"] == "pass"

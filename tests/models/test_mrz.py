@@ -629,6 +629,25 @@ def test_find_mrz_in_a_noisy_identity_card() -> None:
     assert mrz.find_mrz(page) == list(TD1_SPECIMEN)
 
 
+def test_find_mrz_puts_back_fillers_lost_inside_the_padding() -> None:
+    # An Omang back read by phone: one filler lost before the composite check digit, so
+    # the line is 29 long and ends with a digit, not a filler.
+    short = TD1_SPECIMEN[1].replace("<<<<<<<<<<<", "<<<<<<<<<<", 1)
+    assert len(short) == 29
+    assert mrz.find_mrz(["IDENTITY CARD", TD1_SPECIMEN[0], short, TD1_SPECIMEN[2]]) == list(
+        TD1_SPECIMEN
+    )
+    # ...and one read twice in a passport's personal-number padding.
+    long = TD3_SPECIMEN[1].replace("B<<<<<", "B<<<<<<", 1)
+    assert mrz.find_mrz(["PASSPORT", TD3_SPECIMEN[0], long]) == list(TD3_SPECIMEN)
+
+
+def test_find_mrz_drops_a_speck_read_at_the_end_of_a_line() -> None:
+    # Noise on a photo read as a full stop before the first line, a comma after the last.
+    page = ["PASSPORT", "." + TD3_SPECIMEN[0], TD3_SPECIMEN[1] + ","]
+    assert mrz.find_mrz(page) == list(TD3_SPECIMEN)
+
+
 def test_find_mrz_joins_a_line_split_in_two() -> None:
     page = [
         "UTOPIA",

@@ -54,6 +54,10 @@ def test_a_short_label_is_a_whole_word() -> None:
     assert label_match("Notice of renewal", ("NO",)) is None
     assert label_match("No. TL/2024/50896", ("NO",)) is not None
     assert label_match("SEXISEXE", ("SEX",)) is not None  # capitals go on: "/" read as I
+    # ...but not into a name: "Nom" labels a surname, and NOMSA is a given name.
+    assert label_match("NOMSA", ("NOM",)) is None
+    lines = [line("Frstnames", 316, 241, 80), line("NOMSA", 315, 256)]
+    assert got(D.FOREIGN_PASSPORT, lines) == {"given_names": "NOMSA"}
 
 
 def test_a_line_misread_as_two_labels_belongs_to_the_nearer() -> None:
@@ -178,6 +182,19 @@ def test_another_types_label_may_begin_a_value() -> None:
 def test_a_label_after_a_value_with_a_dot_before_its_colon() -> None:
     merged = Line("KITSO THABO KGAFELA Employee No.:", 0.97, 322, 233, 792, 264)
     assert [p.text for p in split_at_labels(merged)] == ["KITSO THABO KGAFELA", "Employee No.:"]
+
+
+def test_two_glued_labels_on_one_line_each_keep_their_value() -> None:
+    # A remittance slip read by phone: the narrow gaps inside both labels are lost.
+    text = "CustomerAccount:240007119810 BalancePayable:P1110.10"
+    merged = Line(text, 0.98, 84, 1158, 549, 1178)
+    assert [p.text for p in split_at_labels(merged)] == [
+        "CustomerAccount:240007119810",
+        "BalancePayable:P1110.10",
+    ]
+    assert got(D.ELECTRICITY_BILL, [line(text, 84, 1158, 465)])["account_number"] == (
+        "240007119810"
+    )
 
 
 def test_a_label_ending_the_line_after_a_value() -> None:
