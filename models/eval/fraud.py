@@ -246,7 +246,7 @@ def portrait_box(faces: FaceModels, data: bytes) -> tuple[int, int, int, int] | 
 AGE_REASONS = frozenset({"DOCUMENT_EXPIRED", "BILL_OLDER_THAN_3_MONTHS"})
 
 
-def _not_approved_pipeline(rows: list[dict[str, Any]]) -> float | None:
+def not_approved_pipeline(rows: list[dict[str, Any]]) -> float | None:
     """Share of ``rows`` the decision stage would not approve for their integrity (a risk
     outside the approve band, or a failed extraction check other than
     :data:`AGE_REASONS`); None without the served OCR."""
@@ -379,7 +379,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             **_learned_and_risk(learned, learned_p, learned_n, risk_p, risk_n),
             "detectionAt1pctFprSignal": detection_at_fpr(rel_p, rel_n),
             "notApproved": float(np.mean([r["decision"] != "approve" for r in pos])),
-            "notApprovedPipeline": _not_approved_pipeline(pos),
+            "notApprovedPipeline": not_approved_pipeline(pos),
         }
         if rec:
             learned_u = [r["scores"][LEARNED] for r in untouched] if learned else []
@@ -416,7 +416,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             },
             "anyReason": float(np.mean([bool(r["triggered"]) for r in rec])),
             "notApproved": float(np.mean([r["decision"] != "approve" for r in rec])),
-            "notApprovedPipeline": _not_approved_pipeline(rec),
+            "notApprovedPipeline": not_approved_pipeline(rec),
         }
     return {
         "perAttack": per_attack,
@@ -434,7 +434,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             else None,
             "notApprovedByCondition": {c: float(np.mean(v)) for c, v in sorted(by_cond.items())},
             "notApproved": float(np.mean([r["decision"] != "approve" for r in gen])),
-            "notApprovedPipeline": _not_approved_pipeline(gen),
+            "notApprovedPipeline": not_approved_pipeline(gen),
             "outOfDate": float(
                 np.mean([bool(AGE_REASONS & set(r["failedChecks"] or [])) for r in gen])
             ),

@@ -40,6 +40,7 @@ from models.eval.fraud import (
     AGE_REASONS,
     analyse,
     check_signals,
+    not_approved_pipeline,
     portrait_box,
     served_ocr,
     upload_row,
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     codes: Counter[str] = Counter()
     unweighed: Counter[str] = Counter()  # raised only by signals the policy weighs 0
     failed_checks: Counter[str] = Counter()  # extraction checks failed (age left out)
-    flagged = not_approved = not_approved_pipeline = 0
+    rows: list[dict[str, object]] = []  # what the decision stage judges, per upload
+    flagged = not_approved = 0
     for i in range(args.n):
         seed = SEED0 + i
         sample = generate(seed, types[i % len(types)], i % 3, args.condition)
@@ -90,21 +92,20 @@ def main(argv: list[str] | None = None) -> int:
         box = portrait_box(faces, upload.image_bytes) if sample.portrait_box else None
         photo = args.condition in PHOTO_CONDITIONS
         signals, _ = analyse(upload.image_bytes, box, photo)
-        failed: list[str] = []
+        every_failed: list[str] | None = None  # None: no OCR, no extraction checks
         if gw is not None:
             extra, every_failed = check_signals(gw, upload.image_bytes, sample.doc_type)
             signals += extra
-            failed = [c for c in every_failed if c not in AGE_REASONS]
-            failed_checks.update(failed)
+        failed = [c for c in every_failed or [] if c not in AGE_REASONS]
+        failed_checks.update(failed)
         risk = score(signals, policy)
         row = upload_row("genuine", sample, signals, risk)
+        rows.append({"decision": risk.decision, "failedChecks": every_failed})
         triggered = set(row["triggered"])  # what the client is told
         codes.update(triggered)
         unweighed.update(set(row["raised"]) - triggered)
         flagged += bool(triggered)
         not_approved += risk.decision != "approve"
-        # the decision stage's rule: approved only in the approve band with no failed check
-        not_approved_pipeline += risk.decision != "approve" or bool(failed)
         print(
             f"  {i + 1}/{args.n} {sample.doc_type.value:22s} risk {risk.score:5.1f} "
             f"{sorted(triggered)} {failed or ''}",
@@ -122,13 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         f"| not approved by the default policy | {not_approved} | {not_approved / n:.3f} | "
         f"{wilson_upper(not_approved, n):.3f} |"
     )
-    if gw is not None:
+    decision_share = not_approved_pipeline(rows)  # None without the extraction checks
+    if decision_share is not None:
         for check, k in sorted(failed_checks.items()):
             print(
                 f"| extraction check failed: {check} | {k} | {k / n:.3f} | "
                 f"{wilson_upper(k, n):.3f} |"
             )
-        k = not_approved_pipeline
+        k = round(decision_share * n)
         print(
             f"| not approved by the decision stage (risk or a failed check, age left out) | "
             f"{k} | {k / n:.3f} | {wilson_upper(k, n):.3f} |"
