@@ -128,40 +128,52 @@ def _mrz_fields(result: mrzlib.MrzResult, doc_type: D) -> dict[str, Extracted]:
 
 #: The letter OCR reads for a filler of the MRZ font most often: in the name field, where
 #: no check digit catches it, "<<" between surname and given names comes back as "<K" and
-#: the padding as "K<K". At most this many such K are tried as fillers (2**n readings).
+#: the padding as "K<K". OCR also loses count in a run: "<<" read as one "<". At most this
+#: many such places are tried (each a K read back as a filler, or a lone filler doubled).
 FILLER_READ_AS = "K"
-MAX_NAME_K = 8
+MAX_NAME_EDITS = 8
 
 
 def _names_as_printed(
     mrz_fields: dict[str, Extracted], viz: dict[str, Extracted]
 ) -> dict[str, Extracted] | None:
-    """The MRZ's surname and given names with some K read back as fillers, when that makes
+    """The MRZ's surname and given names with their fillers read again, when that makes
     them agree with the visual zone's; None when no such reading does.
 
-    Only a K where fillers stand is tried (in a run of K and fillers that holds a filler,
-    or at the field's end), the fewest first. The names carry no check digit, so the
-    printed names are the only evidence of what the OCR misread; a name that disagrees
-    in any other letter still fails the agreement check.
+    Two misreadings are undone, the fewest places first: a K where fillers stand (in a run
+    of K and fillers that holds a filler, or at the field's end) read as a filler, and a
+    lone filler between letters, before any "<<", read as the "<<" that separates the
+    surname from the given names. The names carry no check digit, so the printed names
+    are the only evidence of what the OCR misread; a name that disagrees in any other
+    letter still fails the agreement check.
     """
     sur, giv = mrz_fields.get("surname"), mrz_fields.get("given_names")
     printed = {k: viz[k].normalized for k in ("surname", "given_names") if k in viz}
     if sur is None or not printed:
         return None
     raw = sur.value + ("<<" + giv.value if giv is not None else "")  # the field as read
-    # a K in a run of K and fillers that holds a filler, or that ends the field
-    spots = [
+    k_spots = [
         i
         for run in re.finditer(f"[{FILLER_READ_AS}<]+", raw)
         if "<" in run[0] or run.end() == len(raw)
         for i in range(run.start(), run.end())
         if raw[i] == FILLER_READ_AS
     ]
-    if not spots or len(spots) > MAX_NAME_K:
+    first_pair = raw.find("<<") if "<<" in raw else len(raw)
+    lone = [
+        i
+        for i in range(1, min(first_pair, len(raw) - 1))
+        if raw[i] == "<" and raw[i - 1].isalpha() and raw[i + 1].isalpha()
+    ]
+    spots = k_spots + lone
+    if not spots or len(spots) > MAX_NAME_EDITS:
         return None
     for n in range(1, len(spots) + 1):
         for chosen in itertools.combinations(spots, n):
-            text = "".join("<" if i in chosen else c for i, c in enumerate(raw))
+            text = "".join(
+                ("<" if c == FILLER_READ_AS else "<<") if i in chosen else c
+                for i, c in enumerate(raw)
+            )
             sep = text.find("<<")
             parts = {
                 "surname": text if sep < 0 else text[:sep],
@@ -249,7 +261,7 @@ def extract_document(
                     for k in ("surname", "given_names"):  # a K-only part is no name
                         mrz_fields.pop(k, None)
                     mrz_fields.update(reread)
-                    mrz_view["corrections"].append(f"name: {FILLER_READ_AS} read as <")
+                    mrz_view["corrections"].append("name: fillers read again")
                 mismatches = []
                 for m_name, v_name in MRZ_TO_VIZ.items():
                     mf = mrz_fields.get(v_name if m_name == "document_number" else m_name)

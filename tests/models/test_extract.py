@@ -208,7 +208,7 @@ def test_fillers_read_as_k_in_the_mrz_names_are_read_back_from_the_printed_names
     assert result.fields["surname"].normalized == "TSHEKEDI"
     assert result.fields["given_names"].normalized == "ORATILE"
     assert result.fields["given_names"].source == "VIZ+MRZ"
-    assert result.mrz is not None and "name: K read as <" in result.mrz["corrections"]
+    assert result.mrz is not None and "name: fillers read again" in result.mrz["corrections"]
     # An identity card whose "<<" came back as "K<": no separator left at all.
     card = [
         line("Surname: AMUPADHI", 10, 10),
@@ -220,6 +220,17 @@ def test_fillers_read_as_k_in_the_mrz_names_are_read_back_from_the_printed_names
     result = extract_document(D.FOREIGN_ID_CARD, card, TODAY)
     assert {c.name: c.status for c in result.checks}["MRZ_VIZ_AGREEMENT"] == "pass"
     assert result.fields["given_names"].normalized == "SELMA NDINELAO"
+    # ...and one whose "<<" came back as a single "<" (line 3 one filler short).
+    card = [
+        line("Surname: DUBE", 10, 10),
+        line("Forenames: RUTENDO", 10, 50),
+        line("IDZWE35121099377807155771598<<", 10, 400, 400),
+        line("7807150F2811040ZWE<<<<<<<<<<<8", 10, 440, 400),
+        line("DUBE<RUTENDO<<<<<<<<<<<<<<<<<", 10, 480, 400),
+    ]
+    result = extract_document(D.FOREIGN_ID_CARD, card, TODAY)
+    assert {c.name: c.status for c in result.checks}["MRZ_VIZ_AGREEMENT"] == "pass"
+    assert result.fields["surname"].normalized == "DUBE"
 
 
 def test_a_name_that_differs_in_another_letter_still_disagrees() -> None:
