@@ -210,27 +210,23 @@ def test_fillers_read_as_k_in_the_mrz_names_are_read_back_from_the_printed_names
     assert result.fields["given_names"].source == "VIZ+MRZ"
     assert result.mrz is not None and "name: fillers read again" in result.mrz["corrections"]
     # An identity card whose "<<" came back as "K<": no separator left at all.
-    card = [
-        line("Surname: AMUPADHI", 10, 10),
-        line("Forenames: SELMA NDINELAO", 10, 50),
-        line("IDNAM27819775530605023983124<<", 10, 400, 400),
-        line("0605025F3401273NAM<<<<<<<<<<<9", 10, 440, 400),
-        line("AMUPADHIK<SELMA<NDINELAO<KKKK<", 10, 480, 400),
-    ]
+    mrz = ("IDNAM27819775530605023983124<<", "0605025F3401273NAM<<<<<<<<<<<9")
+    card = _card("AMUPADHI", "SELMA NDINELAO", (*mrz, "AMUPADHIK<SELMA<NDINELAO<KKKK<"))
     result = extract_document(D.FOREIGN_ID_CARD, card, TODAY)
     assert {c.name: c.status for c in result.checks}["MRZ_VIZ_AGREEMENT"] == "pass"
     assert result.fields["given_names"].normalized == "SELMA NDINELAO"
     # ...and one whose "<<" came back as a single "<" (line 3 one filler short).
-    card = [
-        line("Surname: DUBE", 10, 10),
-        line("Forenames: RUTENDO", 10, 50),
-        line("IDZWE35121099377807155771598<<", 10, 400, 400),
-        line("7807150F2811040ZWE<<<<<<<<<<<8", 10, 440, 400),
-        line("DUBE<RUTENDO<<<<<<<<<<<<<<<<<", 10, 480, 400),
-    ]
+    mrz = ("IDZWE35121099377807155771598<<", "7807150F2811040ZWE<<<<<<<<<<<8")
+    card = _card("DUBE", "RUTENDO", (*mrz, "DUBE<RUTENDO<<<<<<<<<<<<<<<<<"))
     result = extract_document(D.FOREIGN_ID_CARD, card, TODAY)
     assert {c.name: c.status for c in result.checks}["MRZ_VIZ_AGREEMENT"] == "pass"
     assert result.fields["surname"].normalized == "DUBE"
+
+
+def _card(surname: str, forenames: str, mrz: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A TD1 card's printed names and its three MRZ lines."""
+    printed = [line(f"Surname: {surname}", 10, 10), line(f"Forenames: {forenames}", 10, 50)]
+    return printed + [line(text, 10, 400 + 40 * i, 400) for i, text in enumerate(mrz)]
 
 
 def test_a_name_that_differs_in_another_letter_still_disagrees() -> None:
