@@ -140,12 +140,13 @@ def _names_as_printed(
     """The MRZ's surname and given names with their fillers read again, when that makes
     them agree with the visual zone's; None when no such reading does.
 
-    Two misreadings are undone, the fewest places first: a K where fillers stand (in a run
-    of K and fillers that holds a filler, or at the field's end) read as a filler, and a
-    lone filler between letters, before any "<<", read as the "<<" that separates the
-    surname from the given names. The names carry no check digit, so the printed names
-    are the only evidence of what the OCR misread; a name that disagrees in any other
-    letter still fails the agreement check.
+    Three misreadings are undone, the fewest places first: a K where fillers stand (in a
+    run of K and fillers that holds a filler, or at the field's end) read as a filler; a K
+    between letters where the printed name has a space (the filler between two names)
+    read as that filler; and a lone filler between letters, before any "<<", read as the
+    "<<" that separates the surname from the given names. The names carry no check
+    digit, so the printed names are the only evidence of what the OCR misread; a name
+    that disagrees in any other letter still fails the agreement check.
     """
     sur, giv = mrz_fields.get("surname"), mrz_fields.get("given_names")
     printed = {k: viz[k].normalized for k in ("surname", "given_names") if k in viz}
@@ -165,7 +166,17 @@ def _names_as_printed(
         for i in range(1, min(first_pair, len(raw) - 1))
         if raw[i] == "<" and raw[i - 1].isalpha() and raw[i + 1].isalpha()
     ]
-    spots = k_spots + lone
+    # A K between letters where the printed name has a space: the one filler that
+    # separates two given names (or two surnames), read as a letter.
+    gap_ks = []
+    for i in range(1, len(raw) - 1):
+        if raw[i] != FILLER_READ_AS or not (raw[i - 1].isalpha() and raw[i + 1].isalpha()):
+            continue
+        name = printed.get("surname" if i < first_pair else "given_names", "")
+        at = i if i < first_pair else i - first_pair - 2
+        if 0 <= at < len(name) and name[at] == " ":
+            gap_ks.append(i)
+    spots = k_spots + lone + gap_ks
     if not spots or len(spots) > MAX_NAME_EDITS:
         return None
     for n in range(1, len(spots) + 1):

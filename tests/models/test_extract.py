@@ -221,6 +221,12 @@ def test_fillers_read_as_k_in_the_mrz_names_are_read_back_from_the_printed_names
     result = extract_document(D.FOREIGN_ID_CARD, card, TODAY)
     assert {c.name: c.status for c in result.checks}["MRZ_VIZ_AGREEMENT"] == "pass"
     assert result.fields["surname"].normalized == "DUBE"
+    # ...and one whose filler between two given names came back as a K.
+    mrz = ("IDNAM62133391645707067150066<<", "5707061F3202274NAM<<<<<<<<<<<0")
+    card = _card("NGHIDINWA", "HELVI NDINELAO", (*mrz, "NGHIDINWA<<HELVIKNDINELAO<<K<<"))
+    result = extract_document(D.FOREIGN_ID_CARD, card, TODAY)
+    assert {c.name: c.status for c in result.checks}["MRZ_VIZ_AGREEMENT"] == "pass"
+    assert result.fields["given_names"].normalized == "HELVI NDINELAO"
 
 
 def _card(surname: str, forenames: str, mrz: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -238,3 +244,7 @@ def test_a_name_that_differs_in_another_letter_still_disagrees() -> None:
     read = "P<BWATSHEKEDI<<KORATILE<<<<<<<<<<<<<<<<<<<<<"
     checks = _checks(D.PASSPORT, _passport("TSHEKEDI", "KORATILE", read))
     assert checks["MRZ_VIZ_AGREEMENT"]["status"] == "pass"
+    # A K between letters is a filler only where the printed name has a space there.
+    read = "P<BWATSHEKEDI<<ORATILEKNEO<<<<<<<<<<<<<<<<<<"
+    checks = _checks(D.PASSPORT, _passport("TSHEKEDI", "ORATILE NEOK", read))
+    assert checks["MRZ_VIZ_AGREEMENT"]["reasons"] == ["GIVEN_NAMES_MISMATCH_MRZ_VIZ"]

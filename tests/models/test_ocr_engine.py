@@ -117,6 +117,48 @@ def test_a_scan_has_no_page_outline_to_correct() -> None:
     assert find_page(rendered_page()) is None
 
 
+def _shaded(image: Image, top: int, sigma: float, depth: float = 0.5) -> Image:
+    """``image`` darkened below row ``top`` by a shadow whose edge is blurred by ``sigma``."""
+    edge = np.zeros(image.shape[:2], np.float32)
+    edge[top:] = 1
+    mask = np.asarray(cv2.GaussianBlur(edge, (0, 0), sigma), np.float32)
+    return np.clip(image * (1 - depth * mask)[..., None], 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("sigma", [12.0, 30.0])
+def test_a_shadow_across_a_photo_leaves_the_whole_page_found(sigma: float) -> None:
+    page = rendered_page()
+    background = np.full((1000, 1300, 3), 60, np.uint8)
+    src = np.array([[0, 0], [999, 0], [999, 699], [0, 699]], np.float32)
+    dst = np.array([[180, 120], [1120, 170], [1080, 880], [140, 820]], np.float32)
+    m = cv2.getPerspectiveTransform(src, dst)
+    photo = np.asarray(
+        cv2.warpPerspective(
+            page, m, (1300, 1000), dst=background, borderMode=cv2.BORDER_TRANSPARENT
+        ),
+        np.uint8,
+    )
+    quad = find_page(_shaded(photo, 600, sigma))
+    assert quad is not None
+    assert np.abs(quad - dst).max() < 15
+
+
+@pytest.mark.parametrize(
+    ("seed", "doc_type", "template"),
+    [(4_600_092, "foreign_passport", 2), (4_600_123, "visa", 0), (4_600_554, "drivers_licence", 2)],
+)
+def test_the_lit_part_of_a_shadowed_scan_is_not_taken_for_the_page(
+    seed: int, doc_type: str, template: int
+) -> None:
+    from models.doctypes import DocumentType
+    from tools.docgen import generate
+
+    sample = generate(seed, DocumentType(doc_type), template, "shadow")
+    # The shadow's edge is a step with four straight sides around the lit part; it
+    # is soft where the paper's edge is sharp. The page is the whole scan.
+    assert find_page(sample.image) is None
+
+
 def test_rotate_is_clockwise() -> None:
     img = np.zeros((2, 3, 3), np.uint8)
     img[0, 0] = 255
@@ -153,6 +195,9 @@ def test_a_blank_page_reads_as_nothing(engine: ocr.OcrEngine) -> None:
         # The angle classifier called this scan's MRZ name line ('P<BWA...<<<<')
         # upside down; read turned, it came out as '>>>>' and was dropped.
         (1_503_000, 0, "scan"),
+        # A shadow across the left of this scan: its lit part, four straight sides,
+        # was taken for the page and cropping to it cut the MRZ in half.
+        (4_600_321, 0, "shadow"),
     ],
 )
 def test_mrz_lines_are_read_whole(
