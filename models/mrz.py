@@ -421,6 +421,10 @@ def check_digits_valid(lines: tuple[str, ...] | list[str], fmt: MrzFormat) -> bo
 #   the neighbour rule, about one in a hundred. G/6 differ by 10, so a check digit
 #   never sees that confusion.
 #
+# * an optional data field of K and fillers, with a filler in its check position, is
+#   padding read as K: only an empty field has a filler there (a K weighs nothing
+#   modulo 10, so the check digit itself cannot tell).
+#
 # The composite check digit is verified after the field corrections (a look-alike
 # letter in its own position is mapped to a digit if that verifies); the optional
 # data that only the composite covers is never corrected.
@@ -473,6 +477,8 @@ _ALTERNATIVES: dict[str, tuple[str, ...]] = {
 _LETTER_FIELDS = ("document_code", "issuing_state", "nationality", "name")
 _DATE_FIELDS = ("birth_date", "expiry_date")
 _SEXES = {"M": "M", "F": "F", "X": "X", FILLER: "X"}
+# What OCR most often reads the chevron as on phone photos.
+_FILLER_READ_AS = "K"
 
 # Position kinds for correction: a fixed character, a digit-only position, or an
 # alphanumeric one.
@@ -649,6 +655,22 @@ def parse(lines: list[str] | tuple[str, ...], today: dt.date | None = None) -> M
         got = rows[slot.line][slot.check]
         if got == FILLER and slot.name == "optional_data" and set(text(positions)) == {FILLER}:
             checks[slot.name] = True  # Doc 9303: an empty optional data field
+            continue
+        if (
+            got == FILLER
+            and slot.name == "optional_data"
+            and set(text(positions))
+            == {
+                FILLER,
+                _FILLER_READ_AS,
+            }
+        ):
+            # Padding whose chevrons a phone photo read as K. A K weighs 20, nothing
+            # modulo 10, so no check digit tells it from a filler; the filler in the
+            # check position does: only an empty field has one there.
+            new = [FILLER] * len(positions)
+            apply([f"{slot.name}[{i}]" for i in range(len(positions))], positions, new)
+            checks[slot.name] = True
             continue
         if got == FILLER and slot.name == "document_number" and long_numbers:
             # Doc 9303: the rest of the number, its check digit and a filler open

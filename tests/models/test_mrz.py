@@ -415,6 +415,24 @@ def test_misread_check_digits_are_corrected() -> None:
     assert not result.fields["expiry_date"].corrected
 
 
+def test_an_empty_optional_data_field_read_as_k_is_padding_again() -> None:
+    # A phone photo of a passport with no personal number read its padding as K.
+    data = dataclasses.replace(ANNA, optional_data="")
+    line1, line2 = mrz.compose_td3(data)
+    assert line2[28:43] == "<" * 15
+    read = line2[:28] + "<KKKKKK<KKKKKK<" + line2[43]
+    result = mrz.parse((line1, read), today=TODAY)
+    assert result.valid and result.lines == (line1, line2)
+    assert result.fields["optional_data"].value == ""
+    assert result.fields["optional_data"].corrected
+    # A K has no weight modulo 10, so a check digit cannot tell it from a filler: only
+    # the filler in the check position (an empty field) allows the reading.
+    with_check = line2[:28] + "<KKKKKK<KKKKKK0" + line2[43]
+    assert mrz.check_digit("<KKKKKK<KKKKKK") == "0"
+    kept = mrz.parse((line1, with_check), today=TODAY)
+    assert kept.fields["optional_data"].raw == "<KKKKKK<KKKKKK"
+
+
 def test_letters_only_fields_map_digits_to_letters() -> None:
     lines = _put(_put(TD3_SPECIMEN, 0, 5, "ER1K55ON<<ANNA<MAR1A"), 1, 10, "UT0")
     result = mrz.parse(lines, today=TODAY)
