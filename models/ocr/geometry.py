@@ -35,12 +35,18 @@ MAX_PAGE_AREA = 0.97
 MIN_EDGE_CONTRAST = 18.0
 # A shadow's edge is soft, the paper's is sharp. Across each side, the grey
 # step between the ends of a profile PROFILE_REACH × the analysed side long
-# each way; a side where no 4 px of that profile hold SHARP_SHARE of a step of
-# at least MIN_SOFT_STEP is a shadow or a light falling on the page, not its
-# edge. Development seeds: page edges in phone photos put 0.69 of their step
-# in 4 px or more, shadow edges 0.29 or less.
+# each way, and the share of it that the steepest 4 px hold. A side is a
+# shadow's (or a light's) edge, not the page's, when that share is under
+# SOFT_ALONE, or under SHARP_SHARE and under SOFT_RELATIVE × the outline's
+# sharpest side: a blurred photo blurs every side alike, a shadow softens its
+# own. Development seeds: page edges put 0.69 of their step in 4 px or more
+# in phone photos, 0.34 or more under a further blur of σ 4 px, every side of
+# an outline within 2× of the others; shadow edges 0.29 or less, against 0.99
+# or more for the lit part's other sides. Steps under MIN_SOFT_STEP say nothing.
 PROFILE_REACH = 0.03
 SHARP_SHARE = 0.45
+SOFT_ALONE = 0.25
+SOFT_RELATIVE = 0.4
 MIN_SOFT_STEP = 25.0
 ANALYSIS_SIDE = 800
 # Orientation: lines sampled for the votes, and the margin a vote must win by.
@@ -161,6 +167,7 @@ def _soft_side(grey: npt.NDArray[Any], outline: npt.NDArray[Any]) -> bool:
     reach = int(max(8.0, PROFILE_REACH * max(h, w)))
     offsets = np.arange(-reach, reach + 1, dtype=np.float32)
     image = grey.astype(np.float32)
+    shares: list[float] = []  # per measurable side: the share of its step in 4 px
     for a, b in zip(pts, np.roll(pts, -1, axis=0), strict=True):
         on_edge = a + np.linspace(0.15, 0.85, 15)[:, None] * (b - a)
         normal = np.array([-(b - a)[1], (b - a)[0]], dtype=np.float32)
@@ -175,12 +182,12 @@ def _soft_side(grey: npt.NDArray[Any], outline: npt.NDArray[Any]) -> bool:
         ys = np.ascontiguousarray(xy[inside, :, 1], dtype=np.float32)
         profile = np.median(cv2.remap(image, xs, ys, cv2.INTER_LINEAR), axis=0)
         step = abs(float(profile[-4:].mean() - profile[:4].mean()))
-        if step < MIN_SOFT_STEP:
-            continue
-        steepest = float(np.abs(profile[4:] - profile[:-4]).max())
-        if steepest < SHARP_SHARE * step:
-            return True
-    return False
+        if step >= MIN_SOFT_STEP:
+            shares.append(float(np.abs(profile[4:] - profile[:-4]).max()) / step)
+    if not shares:
+        return False
+    sharpest = max(shares)
+    return any(s < SOFT_ALONE or (s < SHARP_SHARE and s < SOFT_RELATIVE * sharpest) for s in shares)
 
 
 def _borders_touched(pts: npt.NDArray[Any], width: int, height: int, margin: int = 3) -> int:

@@ -159,6 +159,24 @@ def test_the_lit_part_of_a_shadowed_scan_is_not_taken_for_the_page(
     assert find_page(sample.image) is None
 
 
+@pytest.mark.parametrize(
+    ("seed", "doc_type", "template"), [(4_650_001, "national_id_back", 1), (4_650_007, "visa", 1)]
+)
+def test_a_blurred_photo_keeps_its_page_found(seed: int, doc_type: str, template: int) -> None:
+    from models.doctypes import DocumentType
+    from tools.docgen import generate
+
+    sample = generate(seed, DocumentType(doc_type), template, "phone")
+    # Out of focus, every edge of the page is soft alike; only a side much softer
+    # than the others is a shadow's.
+    blurred = np.asarray(cv2.GaussianBlur(sample.image, (0, 0), 3.0), np.uint8)
+    quad = find_page(blurred)
+    assert quad is not None
+    outline = quad.reshape(-1, 1, 2)
+    for f in sample.fields:
+        assert all(cv2.pointPolygonTest(outline, p, True) > -4 for p in f.quad), f.name
+
+
 def test_rotate_is_clockwise() -> None:
     img = np.zeros((2, 3, 3), np.uint8)
     img[0, 0] = 255
