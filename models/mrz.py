@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 FILLER = "<"
+#: What OCR most often reads the chevron (filler) as on phone photos.
+FILLER_READ_AS = "K"
 
 _WEIGHTS = (7, 3, 1)
 
@@ -477,8 +479,6 @@ _ALTERNATIVES: dict[str, tuple[str, ...]] = {
 _LETTER_FIELDS = ("document_code", "issuing_state", "nationality", "name")
 _DATE_FIELDS = ("birth_date", "expiry_date")
 _SEXES = {"M": "M", "F": "F", "X": "X", FILLER: "X"}
-# What OCR most often reads the chevron as on phone photos.
-_FILLER_READ_AS = "K"
 
 # Position kinds for correction: a fixed character, a digit-only position, or an
 # alphanumeric one.
@@ -656,15 +656,8 @@ def parse(lines: list[str] | tuple[str, ...], today: dt.date | None = None) -> M
         if got == FILLER and slot.name == "optional_data" and set(text(positions)) == {FILLER}:
             checks[slot.name] = True  # Doc 9303: an empty optional data field
             continue
-        if (
-            got == FILLER
-            and slot.name == "optional_data"
-            and set(text(positions))
-            == {
-                FILLER,
-                _FILLER_READ_AS,
-            }
-        ):
+        padding = {FILLER, FILLER_READ_AS}
+        if got == FILLER and slot.name == "optional_data" and set(text(positions)) == padding:
             # Padding whose chevrons a phone photo read as K. A K weighs 20, nothing
             # modulo 10, so no check digit tells it from a filler; the filler in the
             # check position does: only an empty field has one there.
@@ -784,10 +777,10 @@ def _fillers_in_runs(text: str) -> str:
     out = list(text)
     for i, c in enumerate(out):
         if (
-            c == "K"
+            c == FILLER_READ_AS
             and i >= 3
             and out[i - 3 : i] == [FILLER] * 3
-            and (i + 1 == len(out) or out[i + 1] in (FILLER, "K"))
+            and (i + 1 == len(out) or out[i + 1] in (FILLER, FILLER_READ_AS))
         ):
             out[i] = FILLER
     return "".join(out)

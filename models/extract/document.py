@@ -28,6 +28,7 @@ from models.extract.lexicon import fields_of
 from models.extract.normalise import name as norm_name
 from models.extract.tables import statement_check
 from models.extract.viz import extract_visual_zone
+from models.mrz import FILLER_READ_AS
 
 MRZ_TYPES = frozenset(
     {D.PASSPORT, D.FOREIGN_PASSPORT, D.NATIONAL_ID_BACK, D.FOREIGN_ID_CARD, D.VISA}
@@ -126,11 +127,10 @@ def _mrz_fields(result: mrzlib.MrzResult, doc_type: D) -> dict[str, Extracted]:
     return out
 
 
-#: The letter OCR reads for a filler of the MRZ font most often: in the name field, where
-#: no check digit catches it, "<<" between surname and given names comes back as "<K" and
-#: the padding as "K<K". OCR also loses count in a run: "<<" read as one "<". At most this
-#: many such places are tried (each a K read back as a filler, or a lone filler doubled).
-FILLER_READ_AS = "K"
+#: In the name field, where no check digit catches it, "<<" between surname and given
+#: names comes back as "<K" and the padding as "K<K" (``FILLER_READ_AS``); OCR also loses
+#: count in a run: "<<" read as one "<". At most this many such places are tried (each a
+#: K read back as a filler, or a lone filler doubled).
 MAX_NAME_EDITS = 8
 
 

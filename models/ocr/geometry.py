@@ -17,6 +17,7 @@ detector and classifier (an ``OcrEngine``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -131,25 +132,11 @@ def _edge_contrast(image: Image, outline: npt.NDArray[Any]) -> float:
     """
     h, w = image.shape[:2]
     lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.float32)
-    pts = outline.reshape(4, 2).astype(np.float32)
-    centre = pts.mean(axis=0)
     k = max(3.0, 0.015 * max(h, w))
     steps: list[float] = []
-    for a, b in zip(pts, np.roll(pts, -1, axis=0), strict=True):
-        along = np.linspace(0.15, 0.85, 15)[:, None]
-        on_edge = a + along * (b - a)
-        normal = np.array([-(b - a)[1], (b - a)[0]], dtype=np.float32)
-        normal /= max(1e-6, float(np.linalg.norm(normal)))
-        if np.dot(centre - (a + b) / 2, normal) > 0:
-            normal = -normal  # point outwards
-        out_pts = np.round(on_edge + k * normal).astype(int)
-        in_pts = np.round(on_edge - k * normal).astype(int)
-        inside_frame = (
-            (out_pts[:, 0] >= 0) & (out_pts[:, 0] < w) & (out_pts[:, 1] >= 0) & (out_pts[:, 1] < h)
-        )
-        if inside_frame.mean() < 0.8:
-            continue
-        out_pts, in_pts = out_pts[inside_frame], np.clip(in_pts[inside_frame], 0, [w - 1, h - 1])
+    for points in _across_sides(outline, np.array([k, -k], np.float32), w, h):
+        ints = np.clip(np.round(points).astype(int), 0, [w - 1, h - 1])
+        out_pts, in_pts = ints[:, 0], ints[:, 1]
         diff = lab[out_pts[:, 1], out_pts[:, 0]] - lab[in_pts[:, 1], in_pts[:, 0]]
         steps.append(float(np.median(np.linalg.norm(diff, axis=1))))
     return min(steps) if len(steps) >= 2 else 0.0
@@ -163,23 +150,13 @@ def _soft_side(grey: npt.NDArray[Any], outline: npt.NDArray[Any]) -> bool:
     leave the image, and sides with too small a step to judge, say nothing.
     """
     h, w = grey.shape[:2]
-    pts = outline.reshape(4, 2).astype(np.float32)
     reach = int(max(8.0, PROFILE_REACH * max(h, w)))
     offsets = np.arange(-reach, reach + 1, dtype=np.float32)
     image = grey.astype(np.float32)
     shares: list[float] = []  # per measurable side: the share of its step in 4 px
-    for a, b in zip(pts, np.roll(pts, -1, axis=0), strict=True):
-        on_edge = a + np.linspace(0.15, 0.85, 15)[:, None] * (b - a)
-        normal = np.array([-(b - a)[1], (b - a)[0]], dtype=np.float32)
-        normal /= max(1e-6, float(np.linalg.norm(normal)))
-        xy = on_edge[:, None, :] + offsets[None, :, None] * normal[None, None, :]
-        inside = ((xy[..., 0] >= 0) & (xy[..., 0] < w) & (xy[..., 1] >= 0) & (xy[..., 1] < h)).all(
-            axis=1
-        )
-        if inside.mean() < 0.8:
-            continue
-        xs = np.ascontiguousarray(xy[inside, :, 0], dtype=np.float32)
-        ys = np.ascontiguousarray(xy[inside, :, 1], dtype=np.float32)
+    for points in _across_sides(outline, offsets, w, h):
+        xs = np.ascontiguousarray(points[..., 0], dtype=np.float32)
+        ys = np.ascontiguousarray(points[..., 1], dtype=np.float32)
         profile = np.median(cv2.remap(image, xs, ys, cv2.INTER_LINEAR), axis=0)
         step = abs(float(profile[-4:].mean() - profile[:4].mean()))
         if step >= MIN_SOFT_STEP:
@@ -188,6 +165,29 @@ def _soft_side(grey: npt.NDArray[Any], outline: npt.NDArray[Any]) -> bool:
         return False
     sharpest = max(shares)
     return any(s < SOFT_ALONE or (s < SHARP_SHARE and s < SOFT_RELATIVE * sharpest) for s in shares)
+
+
+def _across_sides(
+    outline: npt.NDArray[Any], offsets: npt.NDArray[np.float32], width: int, height: int
+) -> Iterator[npt.NDArray[np.float32]]:
+    """Per side of ``outline``, points that cross it: at 15 places along the side (15% to
+    85% of its length, clear of the corners), one point per offset along the side's
+    outward normal (positive offsets outside). Shape (places, offsets, 2), only the
+    places whose points all lie in the frame; a side with fewer than 80% of its places
+    in the frame (a page cut by the frame) is left out."""
+    pts = outline.reshape(4, 2).astype(np.float32)
+    centre = pts.mean(axis=0)
+    for a, b in zip(pts, np.roll(pts, -1, axis=0), strict=True):
+        on_edge = a + np.linspace(0.15, 0.85, 15, dtype=np.float32)[:, None] * (b - a)
+        normal = np.array([-(b - a)[1], (b - a)[0]], dtype=np.float32)
+        normal /= max(1e-6, float(np.linalg.norm(normal)))
+        if np.dot(centre - (a + b) / 2, normal) > 0:
+            normal = -normal  # point outwards
+        points = on_edge[:, None, :] + offsets[None, :, None] * normal[None, None, :]
+        x, y = points[..., 0], points[..., 1]
+        in_frame = ((x >= 0) & (x < width) & (y >= 0) & (y < height)).all(axis=1)
+        if in_frame.mean() >= 0.8:
+            yield points[in_frame]
 
 
 def _borders_touched(pts: npt.NDArray[Any], width: int, height: int, margin: int = 3) -> int:
