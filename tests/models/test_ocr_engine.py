@@ -96,18 +96,26 @@ def test_mrz_lines_never_get_spaces() -> None:
     assert ocr.insert_word_spaces(line, steps, 100, _two_glyph_line(60), 400) == line
 
 
-def test_find_page_on_a_photo_and_rectify_it() -> None:
-    page = rendered_page()
+# Where ``photo_of_page`` puts the page's corners in the photo.
+PHOTO_CORNERS = np.array([[180, 120], [1120, 170], [1080, 880], [140, 820]], np.float32)
+
+
+def photo_of_page() -> Image:
+    """``rendered_page`` photographed at an angle on a dark table (corners: PHOTO_CORNERS)."""
     background = np.full((1000, 1300, 3), 60, np.uint8)
     src = np.array([[0, 0], [999, 0], [999, 699], [0, 699]], np.float32)
-    dst = np.array([[180, 120], [1120, 170], [1080, 880], [140, 820]], np.float32)
-    m = cv2.getPerspectiveTransform(src, dst)
-    photo = cv2.warpPerspective(
-        page, m, (1300, 1000), dst=background, borderMode=cv2.BORDER_TRANSPARENT
+    m = cv2.getPerspectiveTransform(src, PHOTO_CORNERS)
+    warped = cv2.warpPerspective(
+        rendered_page(), m, (1300, 1000), dst=background, borderMode=cv2.BORDER_TRANSPARENT
     )
+    return np.asarray(warped, np.uint8)
+
+
+def test_find_page_on_a_photo_and_rectify_it() -> None:
+    photo = photo_of_page()
     quad = find_page(photo)
     assert quad is not None
-    assert np.abs(quad - dst).max() < 15
+    assert np.abs(quad - PHOTO_CORNERS).max() < 15
     flat = rectify(photo, quad)
     # Side lengths as measured: perspective shortens the far side a little.
     assert abs(flat.shape[1] / flat.shape[0] - 1000 / 700) < 0.15
@@ -127,20 +135,9 @@ def _shaded(image: Image, top: int, sigma: float, depth: float = 0.5) -> Image:
 
 @pytest.mark.parametrize("sigma", [12.0, 30.0])
 def test_a_shadow_across_a_photo_leaves_the_whole_page_found(sigma: float) -> None:
-    page = rendered_page()
-    background = np.full((1000, 1300, 3), 60, np.uint8)
-    src = np.array([[0, 0], [999, 0], [999, 699], [0, 699]], np.float32)
-    dst = np.array([[180, 120], [1120, 170], [1080, 880], [140, 820]], np.float32)
-    m = cv2.getPerspectiveTransform(src, dst)
-    photo = np.asarray(
-        cv2.warpPerspective(
-            page, m, (1300, 1000), dst=background, borderMode=cv2.BORDER_TRANSPARENT
-        ),
-        np.uint8,
-    )
-    quad = find_page(_shaded(photo, 600, sigma))
+    quad = find_page(_shaded(photo_of_page(), 600, sigma))
     assert quad is not None
-    assert np.abs(quad - dst).max() < 15
+    assert np.abs(quad - PHOTO_CORNERS).max() < 15
 
 
 @pytest.mark.parametrize(
