@@ -18,7 +18,10 @@ Reported (printed as Markdown, and ``results.json`` in ``--out``):
   OCR text (lines joined by spaces, so that a value wrapped over two lines
   counts; Sellers' approximate substring match), summed over fields and
   divided by their total length; also without spaces (the recogniser's word spacing is
-  reconstructed, see ``models.ocr.engine.insert_word_spaces``).
+  reconstructed, see ``models.ocr.engine.insert_word_spaces``);
+- the page outline the served OCR cropped to, against the truth: the pages on
+  which it left a visible field outside (a crop that cuts off what should be
+  read: session 15 found shadows taken for the page's edge this way).
 
 Needs the stack's Triton (``make up``). Minutes: about 1.5 s per page on 2 cores.
 """
@@ -97,6 +100,10 @@ class Outcome:
     # MRZ fields (every slot of the format, check digits included) read exactly.
     mrz_fields: int = 0
     mrz_fields_exact: int = 0
+    # The page outline the OCR cropped to (None: the whole image), and how many
+    # visible fields it left outside.
+    page_found: bool = False
+    fields_cut: int = 0
 
 
 def substring_distance(pattern: str, text: str) -> int:
@@ -114,6 +121,23 @@ def substring_distance(pattern: str, text: str) -> int:
         # cur[j] = min(tmp[j], cur[j-1] + 1) = j + running min of (tmp[k] - k)
         prev = np.minimum.accumulate(tmp - idx) + idx
     return int(prev.min())  # free end anywhere in text
+
+
+def fields_cut(sample: Sample, quad: list[list[float]] | None, tolerance: float = 4.0) -> int:
+    """How many of ``sample``'s visible fields have a corner more than ``tolerance`` px
+    outside the page outline ``quad`` (upload pixels; None, the whole image, cuts none)."""
+    if quad is None:
+        return 0
+    outline = np.asarray(quad, np.float32).reshape(-1, 1, 2)
+    return sum(
+        1
+        for f in sample.fields
+        if f.visible
+        and any(
+            cv2.pointPolygonTest(outline, (float(x), float(y)), True) < -tolerance
+            for x, y in f.quad
+        )
+    )
 
 
 def field_errors(sample: Sample, lines: list[str]) -> tuple[int, int, int, int]:
@@ -230,6 +254,8 @@ def evaluate_one(gw: TritonGateway, item: EvalItem, cache: Path | None = None) -
         ocr_ms,
         mrz_extra=mrz_extra,
     )
+    quad = (reading.get("geometry") or {}).get("quad")
+    out.page_found, out.fields_cut = quad is not None, fields_cut(sample, quad)
     if doc_type is not DocumentType.UNKNOWN:
         _score_extraction(out, sample, reading.get("lines", []), reading.get("barcodes", []))
     return out
@@ -349,6 +375,15 @@ def report(outcomes: list[Outcome]) -> tuple[str, dict[str, Any]]:
     for cond in CONDITIONS:
         if cond not in ("scan", "phone") and by_cond.get(cond):
             md.append(cer_row(f"condition `{cond}`", by_cond[cond]))
+    cut = [o for o in real if o.fields_cut]
+    md += [
+        "",
+        f"Page outline (the crop the OCR reads): found on {sum(o.page_found for o in real)} of "
+        f"{len(real)} pages; **{len(cut)}** left visible fields outside it "
+        f"({sum(o.fields_cut for o in cut)} fields"
+        + "".join(f"; `{c}` {n}" for c, n in sorted(Counter(o.condition for o in cut).items()))
+        + ").",
+    ]
     md += ["", *extraction_report(real, mrz_docs)]
     ocr_ms = sorted(o.ocr_ms for o in outcomes)
     md += [

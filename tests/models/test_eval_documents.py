@@ -1,11 +1,18 @@
-"""The evaluation's approximate substring distance (pure logic)."""
+"""The evaluation's approximate substring distance, set and page-outline check (pure logic)."""
 
 from __future__ import annotations
 
 import pytest
 
 from models import mrz as mrzlib
-from models.eval.documents import evaluation_set, mrz_field_matches, substring_distance
+from models.doctypes import DocumentType
+from models.eval.documents import (
+    evaluation_set,
+    fields_cut,
+    mrz_field_matches,
+    substring_distance,
+)
+from tools.docgen import generate
 
 
 @pytest.mark.parametrize(
@@ -48,3 +55,14 @@ def test_mrz_field_matches_counts_fields_with_their_check_digits() -> None:
     total, exact = mrz_field_matches(truth, wrong)
     assert exact == total - 1
     assert mrz_field_matches(truth, None) == (total, 0)
+
+
+def test_fields_cut_counts_fields_a_page_outline_leaves_outside() -> None:
+    sample = generate(1_000_000, DocumentType.PASSPORT, 0, "scan")
+    h, w = sample.image.shape[:2]
+    assert fields_cut(sample, None) == 0
+    assert fields_cut(sample, [[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]) == 0
+    # The top half only, as a crop to a shadow's edge across the middle would be.
+    top = [[0, 0], [w - 1, 0], [w - 1, h // 2], [0, h // 2]]
+    below = sum(1 for f in sample.fields if f.visible and max(y for _, y in f.quad) > h // 2 + 4)
+    assert below > 0 and fields_cut(sample, top) == below
