@@ -28,6 +28,8 @@ from enum import StrEnum
 FILLER = "<"
 #: What OCR most often reads the chevron (filler) as on phone photos.
 FILLER_READ_AS = "K"
+# Padding as phone OCR reads it.
+_PADDING = frozenset({FILLER, FILLER_READ_AS})
 
 _WEIGHTS = (7, 3, 1)
 
@@ -653,14 +655,11 @@ def parse(lines: list[str] | tuple[str, ...], today: dt.date | None = None) -> M
         check_pos: _Pos = (slot.line, slot.check)
         kind = _DIGIT if slot.name in _DATE_FIELDS else _ALNUM
         got = rows[slot.line][slot.check]
-        if got == FILLER and slot.name == "optional_data" and set(text(positions)) == {FILLER}:
-            checks[slot.name] = True  # Doc 9303: an empty optional data field
-            continue
-        padding = {FILLER, FILLER_READ_AS}
-        if got == FILLER and slot.name == "optional_data" and set(text(positions)) == padding:
-            # Padding whose chevrons a phone photo read as K. A K weighs 20, nothing
-            # modulo 10, so no check digit tells it from a filler; the filler in the
-            # check position does: only an empty field has one there.
+        if got == FILLER and slot.name == "optional_data" and set(text(positions)) <= _PADDING:
+            # Doc 9303: an empty optional data field, the only kind with a filler in
+            # its check position. Its padding, where a phone photo read the chevrons
+            # as K, is written back: a K weighs 20, nothing modulo 10, so no check
+            # digit could tell it from a filler.
             new = [FILLER] * len(positions)
             apply([f"{slot.name}[{i}]" for i in range(len(positions))], positions, new)
             checks[slot.name] = True
