@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from models import quality
+from models.doctypes import DocumentType
 from tests.fixtures.images import Image, as_image, encode
+from tools.docgen import generate
 
 
 def test_a_sharp_well_lit_document_has_no_issue(sharp_document: Image) -> None:
@@ -45,6 +47,21 @@ def test_document_cut_by_the_frame_is_cropped(sharp_document: Image) -> None:
     for y in range(0, lines.shape[0], 12):
         cv2.line(lines, (0, y), (40, y), (0, 0, 0), 2)
     assert "CROPPED" in quality.assess(lines).issues
+
+
+def test_a_card_scanned_to_its_outline_is_not_cropped(sharp_document: Image) -> None:
+    # A scanner that crops to the card leaves the card's frame line along the border.
+    # Edges running along a side are the document's outline, not print cut off by it.
+    card = sharp_document[27:-27, 27:-27].copy()
+    assert "CROPPED" not in quality.assess(card).issues
+
+
+def test_generated_scans_are_cropped_only_where_the_frame_cuts_their_print() -> None:
+    whole = generate(4_200_003, DocumentType.NATIONAL_ID_FRONT, 0, "scan").image
+    assert "CROPPED" not in quality.assess(whole).issues
+    assert "CROPPED" in quality.assess(whole[:, : int(0.85 * whole.shape[1])]).issues
+    page = generate(4_200_004, DocumentType.EMPLOYMENT_LETTER, 0, "scan").image
+    assert "CROPPED" not in quality.assess(page).issues
 
 
 @pytest.mark.parametrize("data", [b"", b"\x00" * 10, b"GIF89a nonsense", b"\xff\xd8\xff\xe0trunc"])
