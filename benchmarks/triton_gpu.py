@@ -2,6 +2,7 @@
 
     python3 -m benchmarks.triton_gpu --server DIR --pages DIR --out DIR
         [--variants gpu,cpu] [--concurrency 8] [--ready-timeout 240]
+        [--request-timeout 120] [--limit N]
     python -m benchmarks.triton_gpu --make-pages DIR [N]    # here: the pages it reads
 
 Made for a lent GPU machine (no network, none of the project's services, a
@@ -11,8 +12,9 @@ library. ``benchmarks/device/run.sh`` prepares that machine and calls this;
 
 For each variant it starts ``tritonserver`` (``--server``: the ``tritonserver``
 folder of the ``nvidia-pytriton`` wheel) on this checkout's ``triton-repo/``
-with only ``document_ocr`` loaded (``--model-config-name=gpu`` for ``gpu``:
-``triton-repo/document_ocr/configs/gpu.pbtxt``; ``config.pbtxt`` for ``cpu``),
+with only ``document_ocr`` loaded (``cpu``: ``config.pbtxt``; any other variant
+``NAME``: ``--model-config-name=NAME``, ``triton-repo/document_ocr/configs/NAME.pbtxt``,
+so a variant of the GPU configuration is a file copied there on the lent machine),
 then, on the JPEG pages in ``--pages`` (every request distinct, so the
 response cache cannot answer):
 
@@ -55,7 +57,13 @@ MODEL = "document_ocr"
 request_timeout_s = 120.0  # --request-timeout
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Ports away from the stack's own (infra/services/triton.py uses 8000-8002).
-PORTS = {"gpu": (18000, 18001, 18002), "cpu": (18100, 18101, 18102)}
+BASE_PORT = 18000
+
+
+def ports(index: int) -> tuple[int, int, int]:
+    """HTTP, gRPC and metrics ports of a run's ``index``-th variant (one server each)."""
+    base = BASE_PORT + 100 * index
+    return base, base + 1, base + 2
 
 
 def encode_request(image: bytes) -> tuple[bytes, int]:
@@ -172,9 +180,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def server_command(server: Path, variant: str) -> list[str]:
-    """``tritonserver``'s command line: the stack's flags (infra/services/triton.py), one model."""
-    http_port, grpc_port, metrics_port = PORTS[variant]
+def server_command(server: Path, variant: str, index: int = 0) -> list[str]:
+    """``tritonserver``'s command line: the stack's flags (infra/services/triton.py), one model.
+
+    ``cpu`` is ``config.pbtxt``; any other variant names ``configs/<variant>.pbtxt``.
+    """
+    http_port, grpc_port, metrics_port = ports(index)
     cmd = [
         str(server / "bin" / "tritonserver"),
         f"--model-repository={REPO_ROOT / 'triton-repo'}",
@@ -191,8 +202,8 @@ def server_command(server: Path, variant: str) -> list[str]:
         f"--load-model={MODEL}",
         "--log-info=true",
     ]
-    if variant == "gpu":
-        cmd.append("--model-config-name=gpu")
+    if variant != "cpu":
+        cmd.append(f"--model-config-name={variant}")
     return cmd
 
 
@@ -236,15 +247,16 @@ def run_variant(
     concurrency: int,
     log: Path,
     ready_timeout: float,
+    index: int = 0,
 ) -> dict[str, Any]:
     """Start the server for ``variant``, measure, stop it; the measurements as a dict."""
-    http_port = PORTS[variant][0]
+    http_port = ports(index)[0]
     result: dict[str, Any] = {"variant": variant, "pages": len(pages)}
     proc: subprocess.Popen[bytes] | None = None
     try:
         with log.open("wb") as log_file:
             proc = subprocess.Popen(
-                server_command(server, variant), stdout=log_file, stderr=subprocess.STDOUT
+                server_command(server, variant, index), stdout=log_file, stderr=subprocess.STDOUT
             )
         result["ready_s"] = round(wait_ready(http_port, proc, ready_timeout), 1)
         # Warm-up pages differ from the timed ones by a trailing byte, so the
@@ -446,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"environment": environment(), "variants": []}
     print(json.dumps(report["environment"], indent=2), flush=True)
     write(report, args.out)
-    for variant in args.variants.split(","):
+    for index, variant in enumerate(args.variants.split(",")):
         t = time.perf_counter()
         r = run_variant(
             variant,
@@ -455,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
             args.concurrency,
             args.out / f"{variant}.log",
             args.ready_timeout,
+            index,
         )
         r["wall_s"] = round(time.perf_counter() - t, 1)
         report["variants"].append(r)

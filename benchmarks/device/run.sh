@@ -38,6 +38,13 @@ if [ ! -e "$G/unpacked" ]; then
 fi
 mkdir -p triton-repo/document_ocr/1/ppocr
 cp "$G"/ppocr/*.onnx triton-repo/document_ocr/1/ppocr/
+# Variants of the GPU configuration to compare, written here only (--variants NAME,...):
+# gpu_heuristic lets cuDNN choose convolution algorithms by heuristics instead of
+# ONNX Runtime's default exhaustive search, which reruns for every new input shape.
+cfg=triton-repo/document_ocr/configs
+cp "$cfg/gpu.pbtxt" "$cfg/gpu_heuristic.pbtxt"
+echo 'parameters { key: "cuda_provider_options" value: { string_value: "{\"cudnn_conv_algo_search\": \"HEURISTIC\"}" } }' \
+    >> "$cfg/gpu_heuristic.pbtxt"
 
 # The Python backend's stub embeds this machine's Python 3.12 (the bundle's stub is
 # the 3.12 one), finds it through PATH, and does not inherit PYTHONPATH. So it gets a

@@ -55,17 +55,21 @@ def test_percentile_is_nearest_rank() -> None:
     assert triton_gpu.percentile([7.0], 99) == 7.0
 
 
-def test_the_gpu_variant_selects_the_gpu_configuration_and_one_model(tmp_path: Path) -> None:
-    gpu = triton_gpu.server_command(tmp_path, "gpu")
-    cpu = triton_gpu.server_command(tmp_path, "cpu")
+def test_a_variant_names_its_configuration_and_one_model_is_loaded(tmp_path: Path) -> None:
+    gpu = triton_gpu.server_command(tmp_path, "gpu", 0)
+    heuristic = triton_gpu.server_command(tmp_path, "gpu_heuristic", 1)
+    cpu = triton_gpu.server_command(tmp_path, "cpu", 2)
     assert "--model-config-name=gpu" in gpu
+    assert "--model-config-name=gpu_heuristic" in heuristic
     assert not any(a.startswith("--model-config-name") for a in cpu)
-    for cmd in (gpu, cpu):
+    for cmd in (gpu, heuristic, cpu):
         assert cmd[0] == str(tmp_path / "bin" / "tritonserver")
         assert "--model-control-mode=explicit" in cmd
         assert f"--load-model={triton_gpu.MODEL}" in cmd
-    # The two variants run one after another; their ports must not collide.
-    assert not set(triton_gpu.PORTS["gpu"]) & set(triton_gpu.PORTS["cpu"])
+    # Variants run one after another; a server still shutting down must not hold
+    # the next one's ports.
+    assert len(set(triton_gpu.ports(0) + triton_gpu.ports(1) + triton_gpu.ports(2))) == 9
+    assert f"--http-port={triton_gpu.ports(1)[0]}" in heuristic
 
 
 def test_a_run_without_a_server_records_the_error_and_writes_the_report(tmp_path: Path) -> None:

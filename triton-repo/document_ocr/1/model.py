@@ -27,13 +27,15 @@ class TritonPythonModel:
         from models.ocr.engine import OcrEngine
 
         config = json.loads(args["model_config"])
-        threads = int(
-            config.get("parameters", {}).get("intra_op_threads", {}).get("string_value", "2")
-        )
+        params = config.get("parameters", {})
+        threads = int(params.get("intra_op_threads", {}).get("string_value", "2"))
         providers = ["CPUExecutionProvider"]
         if args.get("model_instance_kind") == "GPU":
-            device = int(args.get("model_instance_device_id", "0"))
-            providers = [("CUDAExecutionProvider", {"device_id": device}), "CPUExecutionProvider"]  # type: ignore[list-item]
+            # Extra CUDA provider options (a JSON object) from the configuration, so that
+            # settings such as cudnn_conv_algo_search can be compared without a code change.
+            cuda = json.loads(params.get("cuda_provider_options", {}).get("string_value", "{}"))
+            cuda["device_id"] = int(args.get("model_instance_device_id", "0"))
+            providers = [("CUDAExecutionProvider", cuda), "CPUExecutionProvider"]  # type: ignore[list-item]
         self.engine = OcrEngine(
             Path(__file__).parent / "ppocr", threads=threads, providers=providers
         )
