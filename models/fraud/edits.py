@@ -17,12 +17,19 @@ what leaves none of its trace. This detector looks at every 32 x 32 window of th
 A gradient-boosted tree ensemble (trained by :mod:`models.fraud.train_edits` on
 generated documents and generated forgeries, seeds disjoint from every evaluation;
 exported as an ONNX ``TreeEnsembleRegressor``, run with onnxruntime) gives each window
-the log-odds that it was edited. The page's evidence is the largest mean of 2 x 2
-neighbouring windows, away from the image border (a page edge on a table is not an
-edit). The signal's score is ``sigmoid(evidence - cut)``, where ``cut`` is the evidence
-the trainer measured at the :data:`CUT_QUANTILE` of genuine validation uploads, half of
-them phone photos (where the false alarms are): score 0.5 is where 1 genuine upload in
-200 of that set lies.
+the log-odds that it was edited. The page's evidence weighs the whole map of window
+log-odds, away from the image border (a page edge on a table is not an edit): a
+logistic aggregator (trained on the validation uploads, whose maps the window model
+never saw) over :data:`PAGE_FEATURES` -- the largest mean of 2 x 2 neighbouring
+windows, the next one apart from it, line-shaped pools, the page's own quantiles and
+how many windows lean "edited". One stray high window on a page whose other windows
+all lean the same way is weaker evidence than a cluster on a quiet page; the largest
+2 x 2 mean alone (the evidence until session 17) cannot tell them apart. The signal's
+score is ``sigmoid(evidence - cut)``, where ``cut`` is the evidence the trainer
+measured at the :data:`CUT_QUANTILE` of genuine validation uploads, half of them phone
+photos (where the false alarms are): score 0.5 is where 1 genuine upload in 200 of
+that set lies. The regions and heat map are the 2 x 2 means over ``windowCut`` (the
+same quantile of the largest 2 x 2 mean).
 
 Caveat, stated wherever a figure of this detector is: it has learned the edits of
 ``tools.tampergen`` (another seed range, the same forger). On the held-out seeds it is
@@ -57,9 +64,12 @@ __all__ = [
     "CELL",
     "FEATURE_VERSION",
     "MODEL_FILE",
+    "PAGE_FEATURES",
+    "Aggregator",
     "EditModel",
     "load_installed",
     "local_edits",
+    "page_features",
     "window_features",
 ]
 
@@ -255,9 +265,106 @@ def load_installed() -> EditModel:
     return EditModel.load(INSTALLED)
 
 
+#: What :func:`page_features` measures on a map of window log-odds, in its order.
+PAGE_FEATURES: tuple[str, ...] = (
+    "pooled2x2Max",  # the largest 2 x 2 mean (the evidence until session 17)
+    "pooled2x2Second",  # the largest 2 x 2 mean at least three windows from it
+    "top4Mean",
+    "top16Mean",
+    "pooled1x3Max",  # a short stretch of one text line
+    "pooled2x4Max",
+    "windowMax",
+    "q50",
+    "q90",
+    "q99",
+    "std",
+    "sharePositive",  # windows with log-odds over 0
+    "countOver2",
+    "pooled2x2MaxOverQ99",
+)
+
+
+def _pooled(m: FloatArray, kh: int, kw: int) -> FloatArray:
+    if m.shape[0] < kh or m.shape[1] < kw:
+        return np.full((1, 1), float(m.max()), np.float32)
+    view = np.lib.stride_tricks.sliding_window_view(m, (kh, kw))
+    return np.asarray(view.mean(axis=(-2, -1)), np.float32)
+
+
+def page_features(logits: FloatArray) -> FloatArray | None:
+    """:data:`PAGE_FEATURES` of a window log-odds map, away from the border; ``None`` when
+    fewer than 2 x 2 windows remain (the image is too small)."""
+    b = BORDER_WINDOWS
+    inner = np.asarray(logits[b : logits.shape[0] - b, b : logits.shape[1] - b], np.float32)
+    if inner.shape[0] < 2 or inner.shape[1] < 2:
+        return None
+    p22 = _window(inner, "mean")
+    e1 = float(p22.max())
+    iy, ix = np.unravel_index(int(p22.argmax()), p22.shape)
+    apart = np.ones(p22.shape, bool)
+    apart[max(0, iy - 2) : iy + 3, max(0, ix - 2) : ix + 3] = False
+    e2 = float(p22[apart].max()) if apart.any() else e1
+    ranked = np.sort(inner.ravel())[::-1]
+    q50, q90, q99 = (float(q) for q in np.percentile(inner, [50, 90, 99]))
+    return np.array(
+        [
+            e1,
+            e2,
+            ranked[:4].mean(),
+            ranked[:16].mean(),
+            _pooled(inner, 1, 3).max(),
+            _pooled(inner, 2, 4).max(),
+            ranked[0],
+            q50,
+            q90,
+            q99,
+            inner.std(),
+            (inner > 0).mean(),
+            (inner > 2).sum(),
+            e1 - q99,
+        ],
+        np.float32,
+    )
+
+
+@dataclass(frozen=True)
+class Aggregator:
+    """A standardised logistic model over :data:`PAGE_FEATURES`: the page's log-odds."""
+
+    mean: npt.NDArray[np.float64]
+    scale: npt.NDArray[np.float64]
+    coef: npt.NDArray[np.float64]
+    intercept: float
+
+    def evidence(self, features: FloatArray) -> float:
+        z = (np.asarray(features, np.float64) - self.mean) / self.scale
+        return float(z @ self.coef + self.intercept)
+
+    def to_card(self) -> dict[str, Any]:
+        return {
+            "features": list(PAGE_FEATURES),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "coef": [round(float(v), 6) for v in self.coef],
+            "intercept": round(self.intercept, 6),
+        }
+
+    @classmethod
+    def from_card(cls, card: dict[str, Any]) -> Aggregator:
+        """Raises ``ValueError`` when the card was written for other page features."""
+        if tuple(card.get("features", ())) != PAGE_FEATURES:
+            raise ValueError("the model's page aggregator measures other features: retrain")
+        return cls(
+            np.asarray(card["mean"], np.float64),
+            np.asarray(card["scale"], np.float64),
+            np.asarray(card["coef"], np.float64),
+            float(card["intercept"]),
+        )
+
+
 @dataclass
 class EditModel:
-    """The trained window classifier and the page-level cut (see the module docstring).
+    """The trained window classifier, the page aggregator and the cuts (module docstring).
 
     Thread-safe: one onnxruntime session serves concurrent callers.
     """
@@ -266,6 +373,8 @@ class EditModel:
     cut: float
     card: dict[str, Any]
     _lock: threading.Lock
+    aggregator: Aggregator
+    window_cut: float
 
     @classmethod
     def load(cls, path: Path) -> EditModel:
@@ -273,7 +382,8 @@ class EditModel:
 
         Raises:
             FileNotFoundError: a file is missing (``make up`` trains the model).
-            ValueError: the model was trained on another :data:`FEATURE_VERSION`.
+            ValueError: the model was trained on another :data:`FEATURE_VERSION`, or its
+                page aggregator on other :data:`PAGE_FEATURES` (or it has none).
         """
         import onnxruntime as ort  # the Triton and project venvs both have it
 
@@ -289,7 +399,16 @@ class EditModel:
         session = ort.InferenceSession(
             str(path / MODEL_FILE), sess_options=opts, providers=["CPUExecutionProvider"]
         )
-        return cls(session, float(card["cut"]), card, threading.Lock())
+        if "aggregator" not in card:
+            raise ValueError(f"{path} holds a model without a page aggregator: retrain (make up)")
+        return cls(
+            session,
+            float(card["cut"]),
+            card,
+            threading.Lock(),
+            Aggregator.from_card(card["aggregator"]),
+            float(card["windowCut"]),
+        )
 
     def window_logits(self, features: FloatArray) -> FloatArray:
         """Log-odds that each window was edited: features ``(h, w, F)`` -> ``(h, w)``."""
@@ -329,14 +448,19 @@ def local_edits(
     except ValueError as exc:
         return not_applicable(name, THRESHOLD, code, str(exc))
     logits = model.window_logits(feats)
-    evidence, pooled = page_evidence(logits)
-    if not math.isfinite(evidence):
+    window_evidence, pooled = page_evidence(logits)
+    measured = page_features(logits)
+    if not math.isfinite(window_evidence) or measured is None:
         return not_applicable(name, THRESHOLD, code, "image too small")
+    evidence = model.aggregator.evidence(measured)
     score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, evidence - model.cut))))
-    # Cells under the pooled windows over the cut, for the regions and the heat map.
+    # Cells under the pooled windows over the window cut, for the regions and the heat
+    # map. A page can pass the page cut with no window over the window cut (several
+    # windows leaning "edited"); its strongest windows are then what a reviewer sees.
     hh, ww = bgr.shape[0] // CELL, bgr.shape[1] // CELL
     strength = np.zeros((hh, ww), np.float64)
-    over = np.maximum(pooled - model.cut, 0.0)
+    level = model.window_cut if score < THRESHOLD else min(model.window_cut, window_evidence)
+    over = np.where(pooled >= level, pooled - level + 1e-3, 0.0)
     off = BORDER_WINDOWS
     for dy in range(3):  # a pooled value spans 3 x 3 cells
         for dx in range(3):
@@ -357,6 +481,8 @@ def local_edits(
         details={
             "evidence": round(evidence, 3),
             "cut": round(model.cut, 3),
+            "windowEvidence": round(window_evidence, 3),
+            "windowCut": round(model.window_cut, 3),
             "windows": int(logits.size),
             "model": model.card.get("version"),
         },

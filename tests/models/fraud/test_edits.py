@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -76,6 +78,38 @@ def test_page_evidence_ignores_the_border_and_pools_neighbours() -> None:
     logits[3:5, 3:5] = 3.0  # a 2 x 2 group
     logits[6, 7] = 9.0  # a single window is averaged with its neighbours
     assert edits.page_evidence(logits)[0] == pytest.approx(3.0)
+
+
+def test_page_features_measure_the_map_away_from_the_border() -> None:
+    logits = np.full((12, 14), -4.0, np.float32)
+    logits[0, :] = 60.0  # the border row: never measured
+    f = dict(zip(edits.PAGE_FEATURES, edits.page_features(logits), strict=True))  # type: ignore[arg-type]
+    assert f["pooled2x2Max"] == pytest.approx(-4.0) and f["windowMax"] == pytest.approx(-4.0)
+    assert f["sharePositive"] == 0.0 and f["countOver2"] == 0.0
+    logits[4:6, 4:7] = 5.0  # a field-shaped group of six windows
+    logits[9, 11] = 3.0  # and one stray window apart from it
+    f = dict(zip(edits.PAGE_FEATURES, edits.page_features(logits), strict=True))  # type: ignore[arg-type]
+    assert f["pooled2x2Max"] == pytest.approx(5.0)
+    assert f["pooled1x3Max"] == pytest.approx(5.0) and f["pooled2x4Max"] < 5.0
+    assert f["pooled2x2Second"] == pytest.approx((3.0 - 4.0 * 3) / 4)
+    assert f["windowMax"] == pytest.approx(5.0) and f["top4Mean"] == pytest.approx(5.0)
+    assert f["countOver2"] == 7.0
+    assert f["sharePositive"] == pytest.approx(7 / (10 * 12))
+    assert f["pooled2x2MaxOverQ99"] == pytest.approx(f["pooled2x2Max"] - f["q99"])
+    assert edits.page_features(np.zeros((3, 3), np.float32)) is None  # 1 x 1 inside
+
+
+def test_the_aggregator_is_a_standardised_logistic_model_kept_in_the_card() -> None:
+    n = len(edits.PAGE_FEATURES)
+    agg = edits.Aggregator(np.zeros(n), np.full(n, 2.0), np.eye(n)[0] * 3.0, -1.0)
+    x = np.zeros(n, np.float32)
+    x[0] = 4.0
+    assert agg.evidence(x) == pytest.approx(4.0 / 2.0 * 3.0 - 1.0)
+    again = edits.Aggregator.from_card(json.loads(json.dumps(agg.to_card())))
+    assert again.evidence(x) == pytest.approx(agg.evidence(x))
+    other = {**agg.to_card(), "features": ["pooled2x2Max"]}
+    with pytest.raises(ValueError, match="other features"):
+        edits.Aggregator.from_card(other)
 
 
 def test_without_a_model_the_signal_is_not_applicable() -> None:
