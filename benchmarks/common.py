@@ -1,4 +1,6 @@
-"""Shared helpers: percentiles, machine description, CPU contention, process memory."""
+"""Shared helpers: percentiles, machine description, CPU contention, process memory,
+Triton's model counters. Standard library only: ``benchmarks.triton_gpu`` runs it on a
+lent machine without the project's environment."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import os
 import platform
 import subprocess
 from pathlib import Path
+from typing import Any
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -16,6 +19,20 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[k]
+
+
+def triton_counters(stats: dict[str, Any]) -> dict[str, int]:
+    """A model's cumulative counters from Triton's ``/v2/models/<m>/stats`` answer."""
+    s = stats["model_stats"][0]
+    inf = s["inference_stats"]
+    return {
+        "inferences": int(s["inference_count"]),
+        "executions": int(s["execution_count"]),
+        "compute_ns": int(inf["compute_infer"]["ns"]),
+        "cache_hits": int(inf.get("cache_hit", {}).get("count", 0)),
+        "cache_hit_ns": int(inf.get("cache_hit", {}).get("ns", 0)),
+        "success": int(inf["success"]["count"]),
+    }
 
 
 def machine() -> str:

@@ -53,6 +53,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import percentile, triton_counters
+
 MODEL = "document_ocr"
 request_timeout_s = 120.0  # --request-timeout
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -142,14 +144,7 @@ def model_stats(port: int) -> dict[str, int]:
     status, data = _request(port, "GET", f"/v2/models/{MODEL}/stats")
     if status != 200:
         raise RuntimeError(f"stats: HTTP {status}: {data[:300]!r}")
-    s = json.loads(data)["model_stats"][0]
-    inf = s["inference_stats"]
-    return {
-        "inferences": int(s["inference_count"]),
-        "executions": int(s["execution_count"]),
-        "compute_ns": int(inf["compute_infer"]["ns"]),
-        "cache_hits": int(inf.get("cache_hit", {}).get("count", 0)),
-    }
+    return triton_counters(json.loads(data))
 
 
 def texts(reading: dict[str, Any]) -> list[str]:
@@ -171,13 +166,6 @@ def agreement(a: list[list[str]], b: list[list[str]]) -> dict[str, Any]:
         difflib.SequenceMatcher(None, "\n".join(a[i]), "\n".join(b[i])).ratio() for i in range(n)
     ]
     return {"pages": n, "pages_identical": same / n, "char_similarity": statistics.fmean(sim)}
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (``q`` in 0-100) of a non-empty list."""
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def server_command(server: Path, variant: str, index: int = 0) -> list[str]:

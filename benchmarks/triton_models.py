@@ -28,7 +28,7 @@ from typing import Any
 
 import cv2
 
-from benchmarks.common import machine, percentile
+from benchmarks.common import machine, percentile, triton_counters
 from core.inference import TritonGateway
 from core.settings import get_settings
 from models.doctypes import DocumentType
@@ -41,16 +41,7 @@ TYPES = [t for t in DocumentType if t is not DocumentType.UNKNOWN]
 
 
 def _stats(gw: TritonGateway, model: str) -> dict[str, int]:
-    s = gw.model_stats(model)["model_stats"][0]
-    inf = s["inference_stats"]
-    return {
-        "inferences": int(s["inference_count"]),
-        "executions": int(s["execution_count"]),
-        "compute_ns": int(inf["compute_infer"]["ns"]),
-        "cache_hits": int(inf.get("cache_hit", {}).get("count", 0)),
-        "cache_hit_ns": int(inf.get("cache_hit", {}).get("ns", 0)),
-        "success": int(inf["success"]["count"]),
-    }
+    return triton_counters(gw.model_stats(model))
 
 
 def _delta(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:

@@ -48,13 +48,6 @@ def test_agreement_counts_identical_pages_and_character_similarity() -> None:
     assert 0.9 < one_off["char_similarity"] < 1.0
 
 
-def test_percentile_is_nearest_rank() -> None:
-    values = [float(v) for v in range(1, 101)]
-    assert triton_gpu.percentile(values, 50) in (50.0, 51.0)
-    assert triton_gpu.percentile(values, 95) == 95.0
-    assert triton_gpu.percentile([7.0], 99) == 7.0
-
-
 def test_a_variant_names_its_configuration_and_one_model_is_loaded(tmp_path: Path) -> None:
     gpu = triton_gpu.server_command(tmp_path, "gpu", 0)
     heuristic = triton_gpu.server_command(tmp_path, "gpu_heuristic", 1)
