@@ -3,7 +3,7 @@
     python3 -m benchmarks.triton_gpu --server DIR --pages DIR --out DIR
         [--variants gpu,cpu] [--concurrency 8] [--ready-timeout 240]
         [--request-timeout 120] [--limit N]
-    python -m benchmarks.triton_gpu --make-pages DIR [N]    # here: the pages it reads
+    python -m benchmarks.triton_gpu --make-pages DIR [--count 48]  # here: the pages it reads
 
 Made for a lent GPU machine (no network, none of the project's services, a
 Python other than the project's): the client side needs only the standard
@@ -30,7 +30,7 @@ Every part is guarded: a failure is recorded in the report and the next
 variant runs. The report (``triton_gpu.json``, ``triton_gpu.md``) is written
 to ``--out`` after each variant, so a run cut short keeps what it measured.
 Blocking: the whole run takes a few minutes; each request times out after
-``--request-timeout`` seconds.
+``--request-timeout`` seconds (:data:`REQUEST_TIMEOUT_S` by default).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from typing import Any
 from benchmarks.common import percentile, triton_counters
 
 MODEL = "document_ocr"
-request_timeout_s = 120.0  # --request-timeout
+REQUEST_TIMEOUT_S = 120.0  # default of --request-timeout
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Ports away from the stack's own (infra/services/triton.py uses 8000-8002).
 BASE_PORT = 18000
@@ -111,8 +111,9 @@ def _request(
     path: str,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
+    timeout: float = REQUEST_TIMEOUT_S,
 ) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=request_timeout_s)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
@@ -121,7 +122,7 @@ def _request(
         conn.close()
 
 
-def infer(port: int, image: bytes) -> dict[str, Any]:
+def infer(port: int, image: bytes, timeout: float = REQUEST_TIMEOUT_S) -> dict[str, Any]:
     """One ``document_ocr`` request; raises ``RuntimeError`` on a non-200 answer."""
     body, header_len = encode_request(image)
     status, data = _request(
@@ -139,9 +140,9 @@ def infer(port: int, image: bytes) -> dict[str, Any]:
     return parse_response(data)
 
 
-def model_stats(port: int) -> dict[str, int]:
+def model_stats(port: int, timeout: float = REQUEST_TIMEOUT_S) -> dict[str, int]:
     """Triton's cumulative counters for the model (inferences, executions, compute ns)."""
-    status, data = _request(port, "GET", f"/v2/models/{MODEL}/stats")
+    status, data = _request(port, "GET", f"/v2/models/{MODEL}/stats", timeout=timeout)
     if status != 200:
         raise RuntimeError(f"stats: HTTP {status}: {data[:300]!r}")
     return triton_counters(json.loads(data))
@@ -236,6 +237,7 @@ def run_variant(
     log: Path,
     ready_timeout: float,
     index: int = 0,
+    request_timeout: float = REQUEST_TIMEOUT_S,
 ) -> dict[str, Any]:
     """Start the server for ``variant``, measure, stop it; the measurements as a dict."""
     http_port = ports(index)[0]
@@ -251,7 +253,7 @@ def run_variant(
         # timed requests cannot be answered from the response cache.
         for page in pages[:3]:
             t = time.perf_counter()
-            infer(http_port, page + b"\x01")
+            infer(http_port, page + b"\x01", request_timeout)
             print(f"  {variant} warm-up: {1000 * (time.perf_counter() - t):.0f} ms", flush=True)
         result["gpu_processes"] = gpu_memory_mib()
         before = model_stats(http_port)
@@ -260,7 +262,7 @@ def run_variant(
         stages: dict[str, list[float]] = {}
         for page in pages:
             t = time.perf_counter()
-            reading = infer(http_port, page)
+            reading = infer(http_port, page, request_timeout)
             lat.append(1000 * (time.perf_counter() - t))
             print(f"  {variant} page {len(lat)}: {lat[-1]:.0f} ms", flush=True)
             if "error" in reading:
@@ -288,7 +290,7 @@ def run_variant(
         before = model_stats(http_port)
         t = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
-            list(pool.map(lambda p: infer(http_port, p), altered))
+            list(pool.map(lambda p: infer(http_port, p, request_timeout), altered))
         wall = time.perf_counter() - t
         after = model_stats(http_port)
         result["concurrent"] = {
@@ -424,23 +426,23 @@ def make_pages(out: Path, n: int, seed0: int = 7_700_000) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
-    if argv[:1] == ["--make-pages"]:
-        make_pages(Path(argv[1]), int(argv[2]) if len(argv) > 2 else 48)
-        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", type=Path, required=True, help="the tritonserver folder")
-    parser.add_argument("--pages", type=Path, required=True, help="a folder of JPEG pages")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--make-pages", type=Path, help="only write --count pages there")
+    parser.add_argument("--count", type=int, default=48)
+    parser.add_argument("--server", type=Path, help="the tritonserver folder")
+    parser.add_argument("--pages", type=Path, help="a folder of JPEG pages")
+    parser.add_argument("--out", type=Path)
     parser.add_argument("--variants", default="gpu,cpu")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--ready-timeout", type=float, default=240.0)
-    parser.add_argument("--request-timeout", type=float, default=120.0)
+    parser.add_argument("--request-timeout", type=float, default=REQUEST_TIMEOUT_S)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N pages")
     args = parser.parse_args(argv)
-    global request_timeout_s
-    request_timeout_s = args.request_timeout
+    if args.make_pages is not None:
+        make_pages(args.make_pages, args.count)
+        return 0
+    if args.server is None or args.pages is None or args.out is None:
+        parser.error("--server, --pages and --out are needed (or --make-pages)")
 
     pages = [p.read_bytes() for p in sorted(args.pages.glob("*.jpg"))][: args.limit or None]
     report: dict[str, Any] = {"environment": environment(), "variants": []}
@@ -456,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out / f"{variant}.log",
             args.ready_timeout,
             index,
+            args.request_timeout,
         )
         r["wall_s"] = round(time.perf_counter() - t, 1)
         report["variants"].append(r)

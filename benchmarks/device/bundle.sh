@@ -33,7 +33,7 @@ for w in "$G"/wheels/*.whl; do
 done
 unzip -q -o -j "$G"/wheels/onnxruntime_gpu-*.whl 'onnxruntime/capi/libonnxruntime_providers_cuda.so' -d "$G"
 cp -rL triton-repo/document_ocr/1/ppocr "$S/ppocr" && rm -f "$S/ppocr/.installed"
-PYTHONPATH=. .venv/bin/python -m benchmarks.triton_gpu --make-pages "$S/pages" 48
+PYTHONPATH=. .venv/bin/python -m benchmarks.triton_gpu --make-pages "$S/pages" --count 48
 tar -C "$S" -cf - triton site ppocr pages | xz -T2 -6 > "$G/rest.tar.xz"
 xz -T2 -9 -c "$G/libonnxruntime_providers_cuda.so" > "$G/cuda.xz"
 cat "$G/rest.tar.xz" "$G/cuda.xz" > "$G/blob"
