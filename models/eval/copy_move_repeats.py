@@ -13,7 +13,17 @@ development seeds 4,000,000+, where no figure of the main evaluation comes from)
   grey-level difference of the group's box at the best whole-pixel shift);
 - on copy-move forgeries, how close the forger's copy is to its source, measured
   the same way at the true shift;
-- the ROC AUC of "the page's closest repeat" as a copy-move detector.
+- the ROC AUC of "the page's closest repeat" as a copy-move detector;
+- the same with closeness *calibrated* for the editor's save (session 18): a copy
+  differs from its source by two JPEG errors only, a genuine repeat by those and by
+  two independent draws of the capture's noise. So each pair's difference (in the
+  JPEG's own luma) is divided by the difference two fresh JPEG saves at the file's
+  quality leave on this content (the box saved at three grid phases other than the
+  page's): log ratio about 0 for a copy, above for a repeat carrying its own noise.
+  Pairs whose shift is a whole number of 8 x 8 blocks are left out (their JPEG
+  errors are the same, for a copy and a repeat). Reported as the page's lowest
+  log ratio over its repeats, and, as an upper bound for any detector built on
+  it, at the forger's true pair (an oracle that knows where the copy is).
 
 If genuine repeats are as close as copies, duplication alone cannot tell them apart,
 whatever the matcher; a detector has to use something else (the paste's seam, the
@@ -141,26 +151,101 @@ def page_repeats(grey8: npt.NDArray[np.uint8]) -> tuple[int, float | None]:
     return len(groups), (min(rms) if rms else None)
 
 
+def _fresh_jpeg_error(
+    grey: npt.NDArray[np.float32], box: tuple[int, int, int, int], q: int
+) -> float:
+    """Mean squared error a fresh JPEG save at quality ``q`` leaves on ``box`` (x, y, w, h),
+    averaged over three grid phases that are not the page's."""
+    h, w = grey.shape
+    x, y, bw, bh = box
+    errs = []
+    for px, py in ((3, 5), (5, 2), (1, 6)):
+        x0, y0 = max(0, x - 8 - px), max(0, y - 8 - py)
+        x1, y1 = min(w, x + bw + 8), min(h, y + bh + 8)
+        crop = np.clip(np.rint(grey[y0:y1, x0:x1]), 0, 255).astype(np.uint8)
+        ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, int(q)])
+        if not ok:
+            continue
+        dec = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE).astype(np.float32)
+        err = (dec - crop)[y - y0 : y - y0 + bh, x - x0 : x - x0 + bw]
+        errs.append(float(np.mean(err**2)))
+    return float(np.mean(errs)) if errs else math.nan
+
+
+def calibrated(
+    grey: npt.NDArray[np.float32], box: tuple[int, int, int, int], shift: tuple[int, int], q: int
+) -> float | None:
+    """log(pair difference / two fresh JPEG errors) of ``box`` (x0, y0, x1, y1) and the box
+    ``shift`` away, aligned as in :func:`closeness`; None when it cannot be measured or
+    the aligned shift is a whole number of 8 x 8 blocks."""
+    h, w = grey.shape
+    x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
+    bw, bh = x1 - x0, y1 - y0
+    if bw < 4 or bh < 4:
+        return None
+    src = grey[y0:y1, x0:x1]
+    best: tuple[float, int, int] | None = None
+    for ox in range(-SEARCH, SEARCH + 1):
+        for oy in range(-SEARCH, SEARCH + 1):
+            tx, ty = x0 + shift[0] + ox, y0 + shift[1] + oy
+            if tx < 0 or ty < 0 or tx + bw > w or ty + bh > h:
+                continue
+            diff = src - grey[ty : ty + bh, tx : tx + bw]
+            e = float(np.mean((diff - diff.mean()) ** 2))
+            if best is None or e < best[0]:
+                best = (e, tx, ty)
+    if best is None or ((best[1] - x0) % 8 == 0 and (best[2] - y0) % 8 == 0):
+        return None
+    fresh = 0.5 * (
+        _fresh_jpeg_error(grey, (x0, y0, bw, bh), q)
+        + _fresh_jpeg_error(grey, (best[1], best[2], bw, bh), q)
+    )
+    if not math.isfinite(fresh):
+        return None
+    return math.log((best[0] + 0.05) / (2 * fresh + 0.05))
+
+
 def run(n: int) -> dict[str, Any]:
     """Measure ``n`` genuine uploads and ``n`` copy-moves. Blocking, CPU."""
     genuine_best: list[float] = []
     groups: list[int] = []
     copy_true: list[float] = []
     copy_best: list[float] = []
+    cal_genuine: list[float] = []  # the page's lowest calibrated log ratio
+    cal_copy_page: list[float] = []
+    cal_copy_true: list[float] = []
     for kind, _, up in iter_set(n, SEED0, ("genuine", "copy_move")):
-        bgr = tamper.load_image(up.image_bytes).bgr
-        grey8 = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
+        img = tamper.load_image(up.image_bytes)
+        grey8 = np.asarray(cv2.cvtColor(img.bgr, cv2.COLOR_BGR2GRAY), np.uint8)
         count, best = page_repeats(grey8)
+        # the JPEG's own luma, where its quantisation errors live (no colour conversion)
+        luma = (
+            (img.luma + 128).astype(np.float32)
+            if img.luma is not None
+            else grey8.astype(np.float32)
+        )
+        q = img.quality or 95
+        cal = [
+            c
+            for box, shift in repeated_groups(grey8.astype(np.float32), glyph_boxes(grey8))
+            if (c := calibrated(luma, box, shift, q)) is not None
+        ]
+        page_cal = min(cal, default=math.inf)
         if kind == "genuine":
             groups.append(count)
             genuine_best.append(best if best is not None else math.inf)
+            cal_genuine.append(page_cal)
             continue
+        cal_copy_page.append(page_cal)
         copy_best.append(best if best is not None else math.inf)
         sx, sy, pw, ph = up.details["source"]
         tx, ty, _, _ = up.regions[0]
         true = closeness(grey8.astype(np.float32), (sx, sy, sx + pw, sy + ph), (tx - sx, ty - sy))
         if true is not None:
             copy_true.append(true)
+        oracle = calibrated(luma, (sx, sy, sx + pw, sy + ph), (tx - sx, ty - sy), q)
+        if oracle is not None:
+            cal_copy_true.append(oracle)
     finite = [g for g in genuine_best if math.isfinite(g)]
     median_copy = float(np.median(copy_true))
     return {
@@ -173,6 +258,12 @@ def run(n: int) -> dict[str, Any]:
         "copyToSourceRmsP90": float(np.percentile(copy_true, 90)),
         "genuineCloserThanMedianCopy": float(np.mean(np.asarray(genuine_best) < median_copy)),
         "aucClosestRepeat": auc([-c for c in copy_best], [-g for g in genuine_best]),
+        "calibratedTruePairMedian": float(np.median(cal_copy_true)),
+        "calibratedGenuinePageMinMedian": float(
+            np.median(np.asarray(cal_genuine)[np.isfinite(cal_genuine)])
+        ),
+        "aucCalibratedPage": auc([-c for c in cal_copy_page], [-g for g in cal_genuine]),
+        "aucCalibratedTruePairOracle": auc([-c for c in cal_copy_true], [-g for g in cal_genuine]),
     }
 
 

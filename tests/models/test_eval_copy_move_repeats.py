@@ -6,7 +6,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models.eval.copy_move_repeats import closeness, glyph_boxes, page_repeats, repeated_groups
+from models.eval.copy_move_repeats import (
+    calibrated,
+    closeness,
+    glyph_boxes,
+    page_repeats,
+    repeated_groups,
+)
 
 
 def _page(text_a: str, text_b: str) -> np.ndarray:
@@ -35,3 +41,36 @@ def test_noise_makes_the_same_copy_inexact_and_a_plain_page_has_no_repeat() -> N
     assert rms is not None and 3 < rms < 5  # the added noise, not the print
     count, best = page_repeats(_page("4719", "XKQW"))
     assert count == 0 and best is None
+
+
+def _saved(page: np.ndarray, quality: int) -> np.ndarray:
+    ok, buf = cv2.imencode(
+        ".jpg", np.clip(np.rint(page), 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE).astype(np.float32)
+
+
+def test_calibration_tells_a_copy_of_noisy_print_from_a_repeat_with_its_own_noise() -> None:
+    # Both pages print "4719" twice and carry capture noise. The forger's copy carries
+    # its source's noise along; a genuine repeat has noise of its own. After one JPEG
+    # save at 90, the copy differs from its source by JPEG errors only (log ratio near
+    # 0), the repeat by its noise too (clearly above).
+    rng = np.random.default_rng(1)
+    clean = _page("4719", "4719").astype(np.float32)
+    repeat = clean + rng.normal(0, 6, clean.shape)
+    copy = repeat.copy()
+    copy[123:173, 17:117] = copy[33:83, 17:117]  # shift (0, 90): not whole 8 x 8 blocks
+    box, shift = (17, 33, 117, 83), (0, 90)
+    r_copy = calibrated(_saved(copy, 90), box, shift, 90)
+    r_repeat = calibrated(_saved(repeat, 90), box, shift, 90)
+    assert r_copy is not None and r_repeat is not None
+    assert abs(r_copy) < 0.35 and r_repeat > r_copy + 0.7
+
+
+def test_calibration_leaves_out_shifts_of_whole_jpeg_blocks() -> None:
+    # at a shift of whole 8 x 8 blocks a copy's JPEG errors equal its source's: no evidence
+    page = _page("4719", "XKQW").astype(np.float32)
+    page[121:171, 17:117] = page[33:83, 17:117]  # moved by (0, 88)
+    assert calibrated(page, (17, 33, 117, 83), (0, 88), 90) is None
+    assert calibrated(page, (17, 33, 117, 83), (0, 89), 90) is None  # aligned back to 88
