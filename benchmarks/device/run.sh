@@ -4,6 +4,7 @@
 # call may carry, so it travels in parts, one per call, under .gpu/c*/; each call adds
 # its part to $G/parts and, once all are there, unpacks them and runs the benchmark.
 # A call before the last only reports what the machine has (Python, libpython, CUDA).
+# `run.sh shapes [ARGS]` runs benchmarks/ort_gpu_shapes.py instead (ONNX Runtime alone).
 set -u
 G=/tmp/botskyc-gpu
 OUT=${OUT:-$G/out}
@@ -63,5 +64,10 @@ py_lib=$(dirname "$(find / -name 'libpython3.12.so.1.0' -not -path '/proc/*' 2>/
 export LD_LIBRARY_PATH="$G/triton/nvidia_pytriton.libs:$py_lib${cuda_dirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export PYTHONPATH="$PWD"
 export PYTHONUNBUFFERED=1
+if [ "${1:-}" = shapes ]; then  # ONNX Runtime alone: per-shape vs per-run cost
+    shift
+    python3 -m benchmarks.ort_gpu_shapes --models "$G/ppocr" --out "$OUT" "$@"
+    exit $?
+fi
 python3 -m benchmarks.triton_gpu --server "$G/triton/pytriton/tritonserver" \
     --pages "$G/pages" --out "$OUT" "$@"

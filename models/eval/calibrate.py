@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     if not gw.ready():
         print("Triton is not ready: start the stack with `make up`", file=sys.stderr)
         return 1
-    cache = args.readings / ocr_sources_hash()
+    cache = args.readings / ocr_sources_hash(get_settings().triton.config_variant)
     cache.mkdir(parents=True, exist_ok=True)
     items = calibration_set(args.per_cell)
     started = time.monotonic()

@@ -190,12 +190,17 @@ def evaluation_set(
     return out
 
 
-def ocr_sources_hash() -> str:
-    """A hash of the OCR code and its served adapter: cached readings are only reused
-    while both are unchanged (the ONNX files are pinned by version in install.sh)."""
+def ocr_sources_hash(config_variant: str = "") -> str:
+    """A hash of the OCR code, its served adapter and the served configuration (the
+    ``config_variant`` Triton was started with: a variant such as ``cpu_fixed_shapes``
+    reads differently): cached readings are only reused while all are unchanged (the
+    ONNX files are pinned by version in install.sh)."""
     root = Path(__file__).resolve().parents[2]
+    ocr = root / "triton-repo" / "document_ocr"
     files = sorted((root / "models" / "ocr").glob("*.py"))
-    files.append(root / "triton-repo" / "document_ocr" / "1" / "model.py")
+    files.append(ocr / "1" / "model.py")
+    variant = ocr / "configs" / f"{config_variant}.pbtxt"
+    files.append(variant if config_variant and variant.is_file() else ocr / "config.pbtxt")
     h = hashlib.sha256()
     for f in files:
         h.update(f.read_bytes())
@@ -566,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cache: Path | None = None
     if str(args.readings):
-        cache = args.readings / ocr_sources_hash()
+        cache = args.readings / ocr_sources_hash(get_settings().triton.config_variant)
         cache.mkdir(parents=True, exist_ok=True)
     gw = TritonGateway(get_settings().triton)
     if not gw.ready():

@@ -64,6 +64,12 @@ MIN_LINE_CONFIDENCE = 0.5
 # horizontally, which gave every dropped letter back on the development set.
 MRZ_MIN_FILLERS = 3
 MRZ_STRETCH = 1.5
+# fixed_shapes (for ONNX Runtime's CUDA provider, see OcrEngine): the recognition widths,
+# each served by a session of its own. Steps of about 1.22x keep a line's padding within
+# about a fifth of its width (padding changes what the recogniser reads: one width of
+# 3,072 px for every line misread clean text). An MRZ line stretched for its re-read is
+# about 2,600 px at height 48; a line wider than the last width is squeezed to fit.
+REC_WIDTH_BUCKETS = (320, 384, 480, 576, 704, 864, 1056, 1280, 1568, 1920, 2336, 2848, 3456)
 
 
 class ModelsMissing(FileNotFoundError):
@@ -107,15 +113,36 @@ def _session(path: Path, threads: int, providers: list[str]) -> ort.InferenceSes
 
 
 class OcrEngine:
-    """The three PP-OCRv4 networks, loaded once. Not thread-safe for concurrent ``read``."""
+    """The three PP-OCRv4 networks, loaded once. Not thread-safe for concurrent ``read``.
+
+    ``fixed_shapes``: each ONNX Runtime session runs on one input shape only. ONNX
+    Runtime's CUDA provider pays whenever a session's input shape differs from its
+    previous run's (on an H200: 100-700 ms with the heuristic cuDNN search, up to 1.7 s
+    with the default exhaustive one, against 2-5 ms for the run itself; docs/benchmarks.md),
+    and a page's lines changed it at almost every run. So angle-classifier and recogniser
+    batches are padded to ``REC_BATCH`` crops, and each recognition width of
+    ``REC_WIDTH_BUCKETS`` gets a session of its own (created on first use), a line going
+    to the narrowest that holds it. The detector is left as it is: padding its input
+    changed which lines it found, and its shape changes once a page (about 100 ms with
+    the heuristic search). On a CPU the padding only costs: leave it off there.
+    """
 
     def __init__(
-        self, model_dir: Path, *, threads: int = 2, providers: list[str] | None = None
+        self,
+        model_dir: Path,
+        *,
+        threads: int = 2,
+        providers: list[str] | None = None,
+        fixed_shapes: bool = False,
     ) -> None:
         providers = providers or ["CPUExecutionProvider"]
+        self.fixed_shapes = fixed_shapes
         self.det = _session(model_dir / DET_MODEL, threads, providers)
         self.cls = _session(model_dir / CLS_MODEL, threads, providers)
         self.rec = _session(model_dir / REC_MODEL, threads, providers)
+        # fixed_shapes: one recogniser session per width (self.rec serves the first)
+        self._rec_by_width: dict[int, ort.InferenceSession] = {REC_WIDTH_BUCKETS[0]: self.rec}
+        self._rec_args = (model_dir / REC_MODEL, threads, providers)
         meta = self.rec.get_modelmeta().custom_metadata_map
         if "character" not in meta:
             raise ModelsMissing(f"{REC_MODEL} carries no character list in its metadata")
@@ -143,9 +170,11 @@ class OcrEngine:
         out: list[tuple[int, float]] = []
         ch, cw = CLS_SHAPE
         for start in range(0, len(crops), REC_BATCH):
-            batch = np.stack([_resize_pad(c, ch, cw) for c in crops[start : start + REC_BATCH]])
+            batch = self._padded_batch(
+                [_resize_pad(c, ch, cw) for c in crops[start : start + REC_BATCH]]
+            )
             probs = self.cls.run(None, {self.cls.get_inputs()[0].name: batch})[0]
-            for p in probs:
+            for p in probs[: min(REC_BATCH, len(crops) - start)]:
                 k = int(np.argmax(p))
                 out.append((180 if k == 1 else 0, float(p[k])))
         return out
@@ -167,16 +196,20 @@ class OcrEngine:
             if (
                 batches
                 and len(batches[-1]) < REC_BATCH
-                and ratios[i] <= 1.1 * ratios[batches[-1][0]]
+                and self._same_batch(ratios[batches[-1][0]], ratios[i])
             ):
                 batches[-1].append(i)
             else:
                 batches.append([i])
         for idx in batches:
             width = math.ceil(REC_HEIGHT * max(ratios[i] for i in idx))
-            batch = np.stack([_resize_pad(crops[i], REC_HEIGHT, width) for i in idx])
-            probs = self.rec.run(None, {self.rec.get_inputs()[0].name: batch})[0]
-            for i, p in zip(idx, probs, strict=True):
+            rec = self.rec
+            if self.fixed_shapes:
+                width = rec_bucket(width)
+                rec = self._rec_session(width)
+            batch = self._padded_batch([_resize_pad(crops[i], REC_HEIGHT, width) for i in idx])
+            probs = rec.run(None, {rec.get_inputs()[0].name: batch})[0]
+            for i, p in zip(idx, probs[: len(idx)], strict=True):
                 text, conf, steps = ctc_decode(p, self.charset)
                 if "<" in text and MRZ_LINE.fullmatch(text.replace(" ", "")):
                     # The recogniser spaces out OCR-B's monospaced digits; an
@@ -184,6 +217,42 @@ class OcrEngine:
                     text, steps = _without_spaces(text, steps)
                 result[i] = (insert_word_spaces(text, steps, len(p), crops[i], width), conf)
         return result
+
+    def warm_up(self) -> None:
+        """With ``fixed_shapes``: create every width's recogniser session and run each
+        network once on its shape, so that no request pays for a first run (on an H200
+        about 0.1-1.7 s per session, docs/benchmarks.md). Blocking: seconds on a GPU,
+        tens of seconds on a CPU. Without ``fixed_shapes`` it does nothing."""
+        if not self.fixed_shapes:
+            return
+        zeros = np.zeros((REC_BATCH, 3, *CLS_SHAPE), np.float32)
+        self.cls.run(None, {self.cls.get_inputs()[0].name: zeros})
+        for width in REC_WIDTH_BUCKETS:
+            rec = self._rec_session(width)
+            zeros = np.zeros((REC_BATCH, 3, REC_HEIGHT, width), np.float32)
+            rec.run(None, {rec.get_inputs()[0].name: zeros})
+
+    def _same_batch(self, first: float, ratio: float) -> bool:
+        """May a crop of aspect ratio ``ratio`` join a batch that starts with ``first``?"""
+        if self.fixed_shapes:  # the same width bucket
+            return rec_bucket(math.ceil(REC_HEIGHT * ratio)) == rec_bucket(
+                math.ceil(REC_HEIGHT * first)
+            )
+        return ratio <= 1.1 * first
+
+    def _rec_session(self, width: int) -> ort.InferenceSession:
+        """The recogniser session that runs batches ``width`` wide (created on first use)."""
+        if width not in self._rec_by_width:
+            self._rec_by_width[width] = _session(*self._rec_args)
+        return self._rec_by_width[width]
+
+    def _padded_batch(self, items: list[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+        """``items`` stacked; with ``fixed_shapes``, zero crops make up ``REC_BATCH``."""
+        batch = np.stack(items)
+        if self.fixed_shapes and len(items) < REC_BATCH:
+            pad = np.zeros((REC_BATCH - len(items), *batch.shape[1:]), np.float32)
+            batch = np.concatenate([batch, pad])
+        return batch
 
     # -- the whole page ----------------------------------------------------
 
@@ -340,6 +409,11 @@ def crop_quad(image: Image, quad: Quad) -> Image:
     if crop.shape[0] / crop.shape[1] >= 1.5:
         crop = np.rot90(crop).copy()
     return crop
+
+
+def rec_bucket(width: int) -> int:
+    """The narrowest of ``REC_WIDTH_BUCKETS`` that holds ``width`` (the widest if none does)."""
+    return next((b for b in REC_WIDTH_BUCKETS if b >= width), REC_WIDTH_BUCKETS[-1])
 
 
 def _resize_pad(img: Image, height: int, width: int) -> npt.NDArray[np.float32]:

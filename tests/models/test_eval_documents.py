@@ -66,3 +66,15 @@ def test_fields_cut_counts_fields_a_page_outline_leaves_outside() -> None:
     top = [[0, 0], [w - 1, 0], [w - 1, h // 2], [0, h // 2]]
     below = sum(1 for f in sample.fields if f.visible and max(y for _, y in f.quad) > h // 2 + 4)
     assert below > 0 and fields_cut(sample, top) == below
+
+
+def test_cached_readings_are_kept_apart_per_served_configuration() -> None:
+    # A configuration variant reads differently (cpu_fixed_shapes pads every batch):
+    # its readings must not be reused for the default configuration, nor the reverse.
+    from models.eval.documents import ocr_sources_hash
+
+    default = ocr_sources_hash()
+    assert ocr_sources_hash("") == default
+    assert ocr_sources_hash("cpu_fixed_shapes") != default
+    assert ocr_sources_hash("gpu") not in (default, ocr_sources_hash("cpu_fixed_shapes"))
+    assert ocr_sources_hash("no_such_variant") == default  # Triton falls back to config.pbtxt

@@ -232,3 +232,92 @@ def test_mrz_lines_are_read_whole(
 def test_stretch_widens_and_keeps_the_height() -> None:
     crop = np.zeros((30, 100, 3), np.uint8)
     assert ocr.stretch(crop, 1.5).shape == (30, 150, 3)
+
+
+class _Recorder:
+    """An ONNX Runtime session that records the shape of every input it runs on."""
+
+    def __init__(self, session: object, width: int = 0) -> None:
+        self.session = session
+        self.width = width  # the recognition width it serves (fixed_shapes), 0 if none
+        self.shapes: list[tuple[int, ...]] = []
+
+    def get_inputs(self) -> object:
+        return self.session.get_inputs()  # type: ignore[attr-defined]
+
+    def run(self, names: object, feeds: dict[str, np.ndarray]) -> object:
+        self.shapes.append(tuple(next(iter(feeds.values())).shape))
+        return self.session.run(names, feeds)  # type: ignore[attr-defined]
+
+
+def test_fixed_shapes_give_each_session_one_shape_and_read_the_same() -> None:
+    # The CUDA provider pays whenever a session's input shape changes; fixed_shapes must
+    # leave every classifier and recogniser session one shape, across pages and line
+    # widths (MRZ re-reads included), and still read what the default path reads.
+    if not (MODEL_DIR / ocr.DET_MODEL).exists():
+        pytest.fail(f"PP-OCRv4 models missing in {MODEL_DIR}: run `bash infra/install.sh models`")
+    from models.doctypes import DocumentType
+    from tools.docgen import generate
+
+    fixed = ocr.OcrEngine(MODEL_DIR, fixed_shapes=True)
+    cls = _Recorder(fixed.cls)
+    fixed.cls = cls
+    recorders: list[_Recorder] = []
+    session = fixed._rec_session
+
+    def recorded(width: int) -> _Recorder:
+        r = _Recorder(session(width), width)
+        recorders.append(r)
+        return r
+
+    fixed._rec_session = recorded  # type: ignore[method-assign]
+    reading = read_document(rendered_page(), fixed)
+    assert [line.text for line in reading.lines] == LINES
+    passport = generate(1_503_000, DocumentType.PASSPORT, 0, "scan")
+    texts = [line.text for line in read_document(passport.image, fixed).lines]
+    assert passport.mrz and all(line in texts for line in passport.mrz)
+    assert set(cls.shapes) == {(ocr.REC_BATCH, 3, *ocr.CLS_SHAPE)}
+    widths = {r.width for r in recorders}
+    assert len(widths) >= 3 and widths <= set(ocr.REC_WIDTH_BUCKETS)
+    for r in recorders:
+        assert r.shapes == [(ocr.REC_BATCH, 3, ocr.REC_HEIGHT, r.width)]
+    # one session per width, the same one every time it is asked for
+    assert all(session(w) is fixed._rec_by_width[w] for w in widths)
+    assert len({id(fixed._rec_by_width[w]) for w in widths}) == len(widths)
+
+
+def test_rec_bucket_is_the_narrowest_that_holds_the_line() -> None:
+    assert ocr.rec_bucket(10) == 320
+    assert ocr.rec_bucket(320) == 320
+    assert ocr.rec_bucket(321) == 384
+    assert ocr.rec_bucket(2600) == 2848
+    assert ocr.rec_bucket(9999) == ocr.REC_WIDTH_BUCKETS[-1]
+    steps = [b / a for a, b in zip(ocr.REC_WIDTH_BUCKETS, ocr.REC_WIDTH_BUCKETS[1:], strict=False)]
+    assert max(steps) <= 1.25  # a line's padding stays within a quarter of its width
+
+
+def test_without_fixed_shapes_line_widths_change_the_recogniser_shape() -> None:
+    # The default (CPU) path batches by width: padding costs a CPU more than it saves.
+    if not (MODEL_DIR / ocr.DET_MODEL).exists():
+        pytest.fail(f"PP-OCRv4 models missing in {MODEL_DIR}: run `bash infra/install.sh models`")
+    plain = ocr.OcrEngine(MODEL_DIR)
+    recorder = _Recorder(plain.rec)
+    plain.rec = recorder
+    plain.recognize([np.full((30, w, 3), 255, np.uint8) for w in (100, 600, 1500)])
+    assert len({s[-1] for s in recorder.shapes}) == 3
+
+
+def test_warm_up_gives_every_width_its_session_and_only_with_fixed_shapes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # three widths instead of thirteen: a CPU runs the widest ones for seconds
+    monkeypatch.setattr(ocr, "REC_WIDTH_BUCKETS", (320, 384, 480))
+    if not (MODEL_DIR / ocr.DET_MODEL).exists():
+        pytest.fail(f"PP-OCRv4 models missing in {MODEL_DIR}: run `bash infra/install.sh models`")
+    plain = ocr.OcrEngine(MODEL_DIR)
+    plain.warm_up()
+    assert list(plain._rec_by_width) == [ocr.REC_WIDTH_BUCKETS[0]]
+    fixed = ocr.OcrEngine(MODEL_DIR, fixed_shapes=True)
+    fixed.warm_up()
+    assert sorted(fixed._rec_by_width) == list(ocr.REC_WIDTH_BUCKETS)
+    assert len({id(s) for s in fixed._rec_by_width.values()}) == len(ocr.REC_WIDTH_BUCKETS)

@@ -36,9 +36,15 @@ class TritonPythonModel:
             cuda = json.loads(params.get("cuda_provider_options", {}).get("string_value", "{}"))
             cuda["device_id"] = int(args.get("model_instance_device_id", "0"))
             providers = [("CUDAExecutionProvider", cuda), "CPUExecutionProvider"]  # type: ignore[list-item]
+        # One input shape per network (OcrEngine's docstring): for the CUDA provider.
+        fixed = params.get("fixed_shapes", {}).get("string_value", "false") == "true"
         self.engine = OcrEngine(
-            Path(__file__).parent / "ppocr", threads=threads, providers=providers
+            Path(__file__).parent / "ppocr",
+            threads=threads,
+            providers=providers,
+            fixed_shapes=fixed,
         )
+        self.engine.warm_up()  # with fixed_shapes: no request pays for a session's first run
         self.read_document = read_document
         self.cv2 = cv2
 
