@@ -40,12 +40,12 @@ fi
 mkdir -p triton-repo/document_ocr/1/ppocr
 cp "$G"/ppocr/*.onnx triton-repo/document_ocr/1/ppocr/
 # Variants of the GPU configuration to compare, written here only (--variants NAME,...):
-# gpu_heuristic lets cuDNN choose convolution algorithms by heuristics instead of
-# ONNX Runtime's default exhaustive search, which reruns for every new input shape.
+# gpu.pbtxt asks for the heuristic cuDNN search and fixed_shapes (one input shape per
+# ONNX Runtime session); each variant takes one of the two back, to show what each buys.
 cfg=triton-repo/document_ocr/configs
-cp "$cfg/gpu.pbtxt" "$cfg/gpu_heuristic.pbtxt"
-echo 'parameters { key: "cuda_provider_options" value: { string_value: "{\"cudnn_conv_algo_search\": \"HEURISTIC\"}" } }' \
-    >> "$cfg/gpu_heuristic.pbtxt"
+sed 's/key: "fixed_shapes" value: { string_value: "true" }/key: "fixed_shapes" value: { string_value: "false" }/' \
+    "$cfg/gpu.pbtxt" > "$cfg/gpu_variable_shapes.pbtxt"
+grep -v 'key: "cuda_provider_options"' "$cfg/gpu.pbtxt" > "$cfg/gpu_exhaustive.pbtxt"
 
 # The Python backend's stub embeds this machine's Python 3.12 (the bundle's stub is
 # the 3.12 one), finds it through PATH, and does not inherit PYTHONPATH. So it gets a

@@ -50,19 +50,19 @@ def test_agreement_counts_identical_pages_and_character_similarity() -> None:
 
 def test_a_variant_names_its_configuration_and_one_model_is_loaded(tmp_path: Path) -> None:
     gpu = triton_gpu.server_command(tmp_path, "gpu", 0)
-    heuristic = triton_gpu.server_command(tmp_path, "gpu_heuristic", 1)
+    variable = triton_gpu.server_command(tmp_path, "gpu_variable_shapes", 1)
     cpu = triton_gpu.server_command(tmp_path, "cpu", 2)
     assert "--model-config-name=gpu" in gpu
-    assert "--model-config-name=gpu_heuristic" in heuristic
+    assert "--model-config-name=gpu_variable_shapes" in variable
     assert not any(a.startswith("--model-config-name") for a in cpu)
-    for cmd in (gpu, heuristic, cpu):
+    for cmd in (gpu, variable, cpu):
         assert cmd[0] == str(tmp_path / "bin" / "tritonserver")
         assert "--model-control-mode=explicit" in cmd
         assert f"--load-model={triton_gpu.MODEL}" in cmd
     # Variants run one after another; a server still shutting down must not hold
     # the next one's ports.
     assert len(set(triton_gpu.ports(0) + triton_gpu.ports(1) + triton_gpu.ports(2))) == 9
-    assert f"--http-port={triton_gpu.ports(1)[0]}" in heuristic
+    assert f"--http-port={triton_gpu.ports(1)[0]}" in variable
 
 
 def test_a_run_without_a_server_records_the_error_and_writes_the_report(tmp_path: Path) -> None:
