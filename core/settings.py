@@ -131,7 +131,10 @@ class TritonSettings(BaseSettings):
     config_variant: str = Field(
         "",
         pattern=r"^[a-z0-9_-]*$",
-        description="Model configuration variant (`gpu` selects `configs/gpu.pbtxt`); empty: CPU.",
+        description=(
+            "Model configuration variant (`gpu` selects `configs/gpu.pbtxt`, "
+            "`cpu_fixed_shapes` the GPU configuration's reading on a CPU); empty: CPU."
+        ),
     )
 
     @property
