@@ -121,8 +121,8 @@ class OcrEngine:
     with the default exhaustive one, against 2-5 ms for the run itself; docs/benchmarks.md),
     and a page's lines changed it at almost every run. So angle-classifier and recogniser
     batches are padded to ``REC_BATCH`` crops, and each recognition width of
-    ``REC_WIDTH_BUCKETS`` gets a session of its own (created on first use), a line going
-    to the narrowest that holds it. The detector is left as it is: padding its input
+    ``REC_WIDTH_BUCKETS`` gets a session of its own (all created by :meth:`warm_up`, else
+    on first use), a line going to the narrowest that holds it. The detector is left as it is: padding its input
     changed which lines it found, and its shape changes once a page (about 100 ms with
     the heuristic search). On a CPU the padding only costs: leave it off there.
     """
@@ -222,7 +222,7 @@ class OcrEngine:
         """With ``fixed_shapes``: create every width's recogniser session and run each
         network once on its shape, so that no request pays for a first run (on an H200
         about 0.1-1.7 s per session, docs/benchmarks.md). Blocking: seconds on a GPU,
-        tens of seconds on a CPU. Without ``fixed_shapes`` it does nothing."""
+        about 11 s on a 2-core CPU. Without ``fixed_shapes`` it does nothing."""
         if not self.fixed_shapes:
             return
         zeros = np.zeros((REC_BATCH, 3, *CLS_SHAPE), np.float32)
