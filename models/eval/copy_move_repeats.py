@@ -119,19 +119,20 @@ def repeated_groups(
     return out
 
 
-def closeness(
+def _aligned(
     grey: npt.NDArray[np.float32], box: tuple[int, int, int, int], shift: tuple[int, int]
-) -> float | None:
-    """RMS grey-level difference between ``box`` and the box ``shift`` away, at the best
-    whole-pixel shift within :data:`SEARCH` px (brightness offset removed); None when
-    the shifted box leaves the image."""
+) -> tuple[float, tuple[int, int, int, int], tuple[int, int]] | None:
+    """``box`` (x0, y0, x1, y1, clipped to the image) against the box ``shift`` away, at
+    the best whole-pixel shift within :data:`SEARCH` px: (mean squared difference with
+    the brightness offset removed, the clipped box as x, y, w, h, the match's top-left);
+    None when the box is too small or every shifted box leaves the image."""
     h, w = grey.shape
     x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
     bw, bh = x1 - x0, y1 - y0
     if bw < 4 or bh < 4:
         return None
     src = grey[y0:y1, x0:x1]
-    best: float | None = None
+    best: tuple[float, int, int] | None = None
     for ox in range(-SEARCH, SEARCH + 1):
         for oy in range(-SEARCH, SEARCH + 1):
             tx, ty = x0 + shift[0] + ox, y0 + shift[1] + oy
@@ -139,8 +140,19 @@ def closeness(
                 continue
             diff = src - grey[ty : ty + bh, tx : tx + bw]
             e = float(np.mean((diff - diff.mean()) ** 2))
-            best = e if best is None else min(best, e)
-    return None if best is None else math.sqrt(best)
+            if best is None or e < best[0]:
+                best = (e, tx, ty)
+    return None if best is None else (best[0], (x0, y0, bw, bh), (best[1], best[2]))
+
+
+def closeness(
+    grey: npt.NDArray[np.float32], box: tuple[int, int, int, int], shift: tuple[int, int]
+) -> float | None:
+    """RMS grey-level difference between ``box`` and the box ``shift`` away, at the best
+    whole-pixel shift within :data:`SEARCH` px (brightness offset removed); None when
+    the shifted box leaves the image."""
+    found = _aligned(grey, box, shift)
+    return None if found is None else math.sqrt(found[0])
 
 
 def page_repeats(grey8: npt.NDArray[np.uint8]) -> tuple[int, float | None]:
@@ -178,31 +190,18 @@ def calibrated(
     """log(pair difference / two fresh JPEG errors) of ``box`` (x0, y0, x1, y1) and the box
     ``shift`` away, aligned as in :func:`closeness`; None when it cannot be measured or
     the aligned shift is a whole number of 8 x 8 blocks."""
-    h, w = grey.shape
-    x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
-    bw, bh = x1 - x0, y1 - y0
-    if bw < 4 or bh < 4:
+    found = _aligned(grey, box, shift)
+    if found is None:
         return None
-    src = grey[y0:y1, x0:x1]
-    best: tuple[float, int, int] | None = None
-    for ox in range(-SEARCH, SEARCH + 1):
-        for oy in range(-SEARCH, SEARCH + 1):
-            tx, ty = x0 + shift[0] + ox, y0 + shift[1] + oy
-            if tx < 0 or ty < 0 or tx + bw > w or ty + bh > h:
-                continue
-            diff = src - grey[ty : ty + bh, tx : tx + bw]
-            e = float(np.mean((diff - diff.mean()) ** 2))
-            if best is None or e < best[0]:
-                best = (e, tx, ty)
-    if best is None or ((best[1] - x0) % 8 == 0 and (best[2] - y0) % 8 == 0):
+    diff, (x0, y0, bw, bh), (tx, ty) = found
+    if (tx - x0) % 8 == 0 and (ty - y0) % 8 == 0:
         return None
     fresh = 0.5 * (
-        _fresh_jpeg_error(grey, (x0, y0, bw, bh), q)
-        + _fresh_jpeg_error(grey, (best[1], best[2], bw, bh), q)
+        _fresh_jpeg_error(grey, (x0, y0, bw, bh), q) + _fresh_jpeg_error(grey, (tx, ty, bw, bh), q)
     )
     if not math.isfinite(fresh):
         return None
-    return math.log((best[0] + 0.05) / (2 * fresh + 0.05))
+    return math.log((diff + 0.05) / (2 * fresh + 0.05))
 
 
 def run(n: int) -> dict[str, Any]:
