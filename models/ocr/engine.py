@@ -121,10 +121,11 @@ class OcrEngine:
     with the default exhaustive one, against 2-5 ms for the run itself; docs/benchmarks.md),
     and a page's lines changed it at almost every run. So angle-classifier and recogniser
     batches are padded to ``REC_BATCH`` crops, and each recognition width of
-    ``REC_WIDTH_BUCKETS`` gets a session of its own (all created by :meth:`warm_up`, else
-    on first use), a line going to the narrowest that holds it. The detector is left as it is: padding its input
-    changed which lines it found, and its shape changes once a page (about 100 ms with
-    the heuristic search). On a CPU the padding only costs: leave it off there.
+    ``REC_WIDTH_BUCKETS`` gets a session of its own (all created by :meth:`warm_up`,
+    else on first use), a line going to the narrowest that holds it. The detector is
+    left as it is: padding its input changed which lines it found, and its shape
+    changes once a page (about 100 ms with the heuristic search). On a CPU the padding
+    only costs: leave it off there.
     """
 
     def __init__(
