@@ -89,6 +89,9 @@ eval-fraud-policy: ## Risk policies compared (previous default, default) on deve
 eval-copy-move-repeats: ## How closely genuine pages repeat their own print, against a forger's copies
 	@$(PY) -m models.eval.copy_move_repeats --n 80
 
+eval-copy-move-semantic: up ## Copy-moves onto values the document repeats (MRZ, barcode, sums), through the checks (~8 min)
+	@$(PY) -m models.eval.copy_move_semantic --out out/eval-copy-move-semantic
+
 eval-cropping: ## Whether the quality stage's CROPPED flag means cut off by the frame (~3 min)
 	@$(PY) -m models.eval.cropping
 
@@ -106,5 +109,5 @@ eval-fraud: up ## Tampering set: ROC AUC and detection at 1% FPR per attack; reu
 
 .PHONY: help install up down status smoke demo lint test format docs-sample train eval-documents \
 	calibrate-fields eval-faces eval-liveness bench-models bench-biometrics bench-fraud \
-	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-genuine-ocr eval-fraud-holdout eval-copy-move-repeats eval-cropping eval-edit-windows \
+	bench-face-search eval-fraud eval-fraud-genuine eval-fraud-genuine-ocr eval-fraud-holdout eval-copy-move-repeats eval-copy-move-semantic eval-cropping eval-edit-windows \
 	eval-fraud-policy bench-policy-simulation train-layout eval-layout
