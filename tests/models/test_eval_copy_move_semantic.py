@@ -29,12 +29,20 @@ def test_the_copy_lands_on_a_repeated_value_and_only_there(doc_type: DocumentTyp
 
 
 def test_summary_counts_stopped_copies_and_untouched_per_defence() -> None:
-    def row(defence: str, kind: str, stopped: bool, broken: bool) -> dict[str, object]:
-        return {"defence": defence, "kind": kind, "stopped": stopped, "brokenCheck": broken}
+    def row(
+        defence: str, kind: str, stopped: bool, broken: bool, unprinted: tuple[str, ...] = ()
+    ) -> dict[str, object]:
+        return {
+            "defence": defence,
+            "kind": kind,
+            "stopped": stopped,
+            "brokenCheck": broken,
+            "unprinted": list(unprinted),
+        }
 
     rows = [
         row("MRZ", "copy_move", True, True),
-        row("MRZ", "copy_move", False, False),
+        row("MRZ", "copy_move", False, False, ("birth_date",)),
         row("MRZ", "genuine", False, False),
         row("MRZ", "genuine", False, False),
         row("arithmetic", "copy_move", True, False),
@@ -48,6 +56,8 @@ def test_summary_counts_stopped_copies_and_untouched_per_defence() -> None:
         "untouched": 2,
         "untouchedStopped": 0.0,
         "untouchedBrokenCheck": 0.0,
+        "copiesStoppedWithUnprinted": 1.0,
+        "untouchedStoppedWithUnprinted": 0.0,
     }
     assert s["arithmetic"]["untouchedStopped"] == 1.0
     assert s["all"]["copies"] == 3 and s["all"]["copiesStopped"] == pytest.approx(2 / 3)
