@@ -51,7 +51,14 @@ from models.extract.document import extract_document
 from models.fraud.score import RiskPolicy, score
 from tools.docgen import CONDITIONS as ALL_CONDITIONS
 from tools.docgen import Sample, generate
-from tools.tampergen import PHOTO_CONDITIONS, SUBMITTED_AT, NotApplicable, copy_move, genuine
+from tools.tampergen import (
+    PHOTO_CONDITIONS,
+    SUBMITTED_AT,
+    NotApplicable,
+    TamperedSample,
+    copy_move,
+    genuine,
+)
 
 SEED0 = 4_800_000
 CONDITIONS = ("scan", "phone")
@@ -82,7 +89,7 @@ REPEATED: dict[D, tuple[str, Callable[[str], bool]]] = {
 BROKEN_BY_EDIT = ("MISMATCH",)
 
 
-def onto_repeated(sample: Sample, rng: np.random.Generator) -> Any:
+def onto_repeated(sample: Sample, rng: np.random.Generator) -> TamperedSample:
     """A copy-move whose digits come from one repeated field and land on another (see
     :data:`REPEATED`); raises :class:`tools.tampergen.NotApplicable` when the document
     shows fewer than two such fields with digits."""
@@ -91,15 +98,14 @@ def onto_repeated(sample: Sample, rng: np.random.Generator) -> Any:
     return copy_move(only, rng)
 
 
-def unprinted(gw: Any, data: bytes, doc_type: D) -> list[str]:
+def unprinted(reading: dict[str, Any], doc_type: D) -> list[str]:
     """The repeated fields whose MRZ or barcode value the page's text does not show: a
     date that is no date read anywhere on the page, a number that is not in its text.
 
     A measurement of a check the pipeline does not make (session 18): the extraction
     flags a disagreement only when the visual zone's value could be read, and a copy
     that garbles a date ("11 OCT 1985" read as "9753CT 1985") leaves none to disagree
-    with; the MRZ then fills the field in silently. Blocking: one served OCR call."""
-    reading, _ = read_page(gw, data, "", None)
+    with; the MRZ then fills the field in silently. ``reading``: the served OCR's."""
     lines = [str(line["text"]) for line in reading.get("lines", [])]
     extraction = extract_document(
         doc_type,
@@ -145,12 +151,11 @@ def run(per_type: int, gw: Any, conditions: tuple[str, ...] = CONDITIONS) -> lis
             untouched = genuine(sample, np.random.default_rng(seed))
             for kind, upload in (("copy_move", forged), ("genuine", untouched)):
                 signals, _ = analyse(upload.image_bytes, None, condition in PHOTO_CONDITIONS)
-                extra, failed = check_signals(gw, upload.image_bytes, doc_type)
+                reading, _ = read_page(gw, upload.image_bytes, "", None)
+                extra, failed = check_signals(gw, upload.image_bytes, doc_type, reading)
                 risk = score([*signals, *extra], policy)
                 integrity = [r for r in failed if r not in AGE_REASONS]
-                missing = (
-                    unprinted(gw, upload.image_bytes, doc_type) if defence != "arithmetic" else []
-                )
+                missing = unprinted(reading, doc_type) if defence != "arithmetic" else []
                 rows.append(
                     {
                         "docType": doc_type.value,

@@ -464,7 +464,7 @@ def _reading_tokens(gw: TritonGateway | None, image: np.ndarray[Any, Any]) -> li
 
 
 def check_signals(
-    gw: TritonGateway, data: bytes, doc_type: DocumentType
+    gw: TritonGateway, data: bytes, doc_type: DocumentType, reading: dict[str, Any] | None = None
 ) -> tuple[list[Signal], list[str]]:
     """What the pipeline adds to the pixel signals for a field edit: the served OCR, the
     extraction's agreement checks (MRZ and barcode against the visual zone, payslip and
@@ -472,8 +472,10 @@ def check_signals(
     template layout (:mod:`models.fraud.layout`); and the reason codes
     of every failed extraction check (Omang number, dates, expiry, the MRZ's own check
     digits, ...), each of which the decision stage sends to review on its own. The document
-    type is the true one (the classifier's, in the pipeline, is right on ~99% of pages)."""
-    reading, _ = read_page(gw, data, "", None)
+    type is the true one (the classifier's, in the pipeline, is right on ~99% of pages).
+    ``reading``: the served OCR's reading of ``data`` when the caller has it already."""
+    if reading is None:
+        reading, _ = read_page(gw, data, "", None)
     extraction = extract_document(
         doc_type,
         reading.get("lines", []),
