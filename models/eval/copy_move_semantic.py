@@ -85,8 +85,9 @@ REPEATED: dict[D, tuple[str, Callable[[str], bool]]] = {
 
 #: Failed-check reasons that say a repeated value disagrees with its other statement
 #: (``BIRTH_DATE_MISMATCH_MRZ_VIZ``, ``..._MISMATCH_BARCODE_VIZ``,
-#: ``PAYSLIP_ARITHMETIC_MISMATCH``, ``RUNNING_BALANCE_MISMATCH``, ...).
-BROKEN_BY_EDIT = ("MISMATCH",)
+#: ``PAYSLIP_ARITHMETIC_MISMATCH``, ``RUNNING_BALANCE_MISMATCH``, ...) or is not printed
+#: where the page's label says it should be (``BIRTH_DATE_NOT_SHOWN_MRZ_VIZ``, ...).
+BROKEN_BY_EDIT = ("MISMATCH", "NOT_SHOWN")
 
 
 def onto_repeated(sample: Sample, rng: np.random.Generator) -> TamperedSample:

@@ -54,6 +54,7 @@ from models.doctypes import DocumentType
 from models.extract.document import MRZ_TYPES, extract_document
 from models.extract.kv import NORMALISERS
 from models.extract.lexicon import fields_of
+from models.extract.normalise import substring_distance
 from tools.docgen import (
     CONDITIONS,
     HELD_OUT_TEMPLATE,
@@ -104,23 +105,6 @@ class Outcome:
     # visible fields it left outside.
     page_found: bool = False
     fields_cut: int = 0
-
-
-def substring_distance(pattern: str, text: str) -> int:
-    """Edit distance from ``pattern`` to its best-matching substring of ``text`` (Sellers)."""
-    if not pattern:
-        return 0
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    idx = np.arange(len(text) + 1)
-    prev = np.zeros(len(text) + 1, dtype=np.int64)  # free start anywhere in text
-    for i, pc in enumerate(pattern, 1):
-        cost = (codes != ord(pc)).astype(np.int64)
-        tmp = np.empty_like(prev)
-        tmp[0] = i
-        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
-        # cur[j] = min(tmp[j], cur[j-1] + 1) = j + running min of (tmp[k] - k)
-        prev = np.minimum.accumulate(tmp - idx) + idx
-    return int(prev.min())  # free end anywhere in text
 
 
 def fields_cut(sample: Sample, quad: list[list[float]] | None, tolerance: float = 4.0) -> int:

@@ -25,6 +25,7 @@ from models.extract.calibration import Calibration
 from models.extract.calibration import load as load_calibration
 from models.extract.kv import NORMALISERS, Extracted
 from models.extract.lexicon import fields_of
+from models.extract.normalise import fold, shown_in
 from models.extract.normalise import name as norm_name
 from models.extract.tables import statement_check
 from models.extract.viz import extract_visual_zone
@@ -220,6 +221,29 @@ def _agree(a: str, b: str) -> bool:
     return bool(na) and na.replace(" ", "") == nb.replace(" ", "")
 
 
+# Kinds of field a page prints in digits: where the visual zone's value could not be read
+# but its label is on the page, the MRZ's (or barcode's) value must be printed somewhere.
+_SHOWN_KINDS = frozenset({"date", "code", "id"})
+
+
+def _not_shown(doc_type: D, name: str, value: str, printed: list[str]) -> bool:
+    """Is ``name``'s label on the page (``printed``: its lines, MRZ left out) while
+    ``value``, the MRZ's or barcode's, is printed nowhere on it?
+
+    A value the visual zone cannot parse cannot disagree with the MRZ, which would then
+    fill it in silently: right for an OCR miss, and exactly what digits copied over a
+    date leave ("11 OCT 1985" read as "9753CT 1985"; docs/accuracy.md, session 18). An
+    OCR miss still shows the value, misread letters and all
+    (:func:`models.extract.normalise.shown_in`); an edited one does not."""
+    spec = next((f for f in fields_of(doc_type) if f.name == name), None)
+    if spec is None or spec.kind not in _SHOWN_KINDS:
+        return False
+    squeezed = [fold(text).replace(" ", "") for text in printed]
+    if not any(label.replace(" ", "") in line for label in spec.labels for line in squeezed):
+        return False  # the field is not on this page (cut off, or another template)
+    return not shown_in(value, "date" if spec.kind == "date" else "code", printed)
+
+
 def extract_document(
     doc_type: D,
     lines: list[dict[str, Any]],
@@ -241,6 +265,7 @@ def extract_document(
     today = today or dt.date.today()
     calibration = calibration or load_calibration()
     viz = extract_visual_zone(doc_type, lines)
+    printed = [str(line["text"]) for line in lines if "<" not in str(line["text"])]
     checks: list[Check] = []
     fields = dict(viz)
     mrz_view: dict[str, Any] | None = None
@@ -279,6 +304,8 @@ def extract_document(
                     vf = viz.get(v_name)
                     if mf and vf and not _agree(mf.normalized, vf.normalized):
                         mismatches.append(f"{v_name.upper()}_MISMATCH_MRZ_VIZ")
+                    elif mf and vf is None and _not_shown(doc_type, v_name, mf.normalized, printed):
+                        mismatches.append(f"{v_name.upper()}_NOT_SHOWN_MRZ_VIZ")
                 if viz:
                     checks.append(
                         Check("MRZ_VIZ_AGREEMENT", "fail" if mismatches else "pass", mismatches)
@@ -298,6 +325,8 @@ def extract_document(
     for key, bf in barcode_fields.items():
         vf = fields.get(key)
         if vf is None:
+            if key not in viz and _not_shown(doc_type, key, bf.normalized, printed):
+                mismatches.append(f"{key.upper()}_NOT_SHOWN_BARCODE_VIZ")
             fields[key] = bf
         elif _agree(bf.normalized, vf.normalized):
             fields[key] = _confirmed(vf, bf)

@@ -11,6 +11,8 @@ import datetime as dt
 import re
 import unicodedata
 
+import numpy as np
+
 MONTHS = {
     m: i
     for i, names in enumerate(
@@ -230,3 +232,83 @@ def date_or_year(value: str) -> str | None:
         return found
     m = _YEAR.match(value)
     return m[1] if m else None
+
+
+def substring_distance(pattern: str, text: str) -> int:
+    """Edit distance from ``pattern`` to its best-matching substring of ``text`` (Sellers)."""
+    if not pattern:
+        return 0
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    idx = np.arange(len(text) + 1)
+    prev = np.zeros(len(text) + 1, dtype=np.int64)  # free start anywhere in text
+    for i, pc in enumerate(pattern, 1):
+        cost = (codes != ord(pc)).astype(np.int64)
+        tmp = np.empty_like(prev)
+        tmp[0] = i
+        tmp[1:] = np.minimum(prev[1:] + 1, prev[:-1] + cost)
+        # cur[j] = min(tmp[j], cur[j-1] + 1) = j + running min of (tmp[k] - k)
+        prev = np.minimum.accumulate(tmp - idx) + idx
+    return int(prev.min())  # free end anywhere in text
+
+
+# Characters OCR takes for one another on printed documents: compared as one.
+_CONFUSED = str.maketrans(
+    {"O": "0", "Q": "0", "I": "1", "L": "1", "T": "1", "S": "5", "B": "8", "Z": "2"}
+)
+
+
+def confusable(text: str) -> str:
+    """``fold``ed, without spaces or punctuation, with the characters OCR confuses (O and
+    0, I/L/T and 1, S and 5, B and 8, Z and 2) made one: the form in which
+    :func:`shown_in` looks for a value."""
+    return re.sub(r"[^A-Z0-9]", "", fold(text)).translate(_CONFUSED)
+
+
+def _levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def shown_in(value: str, kind: str, lines: list[str], tolerance: int = 1) -> bool:
+    """Does some line of ``lines`` print ``value``, after :func:`confusable`?
+
+    A ``date`` (ISO) is shown where one line has its day, its month and its year in
+    that order (or year, month, day): day and year exactly, as a replaced digit is what
+    this looks for and another date on the page (an issue date ten years before the
+    expiry) is only one digit away; the month as a number exactly, or as a name within
+    one misread letter ("NAR" for MAR). A code is shown within ``tolerance`` edits."""
+    folded = [confusable(line) for line in lines]
+    if kind == "date":
+        y, m, d = value.split("-")
+        days = "|".join(sorted({confusable(d), confusable(str(int(d)))}, key=len, reverse=True))
+        year = confusable(y)
+        numbers = {confusable(m), confusable(str(int(m)))}
+        names = {confusable(name) for name, i in MONTHS.items() if i == int(m)}
+
+        def is_month(token: str) -> bool:
+            return token in numbers or any(_levenshtein(token, n) <= 1 for n in names)
+
+        day_first = re.compile(rf"(?:{days})([A-Z0-9]{{1,9}}?){year}")
+        year_first = re.compile(rf"{year}([A-Z0-9]{{1,9}}?)(?:{days})")
+        for line in folded:
+            for pattern in (day_first, year_first):
+                if any(is_month(mt.group(1)) for mt in _overlapping(pattern, line)):
+                    return True
+        return False
+    wanted = confusable(value)
+    return any(substring_distance(wanted, line) <= tolerance for line in folded if line)
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Every match of ``pattern`` starting at each position of ``text`` (overlaps too)."""
+    out = []
+    for start in range(len(text)):
+        found = pattern.match(text, start)
+        if found:
+            out.append(found)
+    return out

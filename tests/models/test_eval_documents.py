@@ -6,12 +6,8 @@ import pytest
 
 from models import mrz as mrzlib
 from models.doctypes import DocumentType
-from models.eval.documents import (
-    evaluation_set,
-    fields_cut,
-    mrz_field_matches,
-    substring_distance,
-)
+from models.eval.documents import evaluation_set, fields_cut, mrz_field_matches
+from models.extract.normalise import substring_distance  # the evaluation's, and the extraction's
 from tools.docgen import generate
 
 

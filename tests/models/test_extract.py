@@ -248,3 +248,43 @@ def test_a_name_that_differs_in_another_letter_still_disagrees() -> None:
     read = "P<BWATSHEKEDI<<ORATILEKNEO<<<<<<<<<<<<<<<<<<"
     checks = _checks(D.PASSPORT, _passport("TSHEKEDI", "ORATILE NEOK", read))
     assert checks["MRZ_VIZ_AGREEMENT"]["reasons"] == ["GIVEN_NAMES_MISMATCH_MRZ_VIZ"]
+
+
+def test_an_unreadable_date_the_mrz_carries_must_still_be_printed() -> None:
+    # Digits copied over a printed date leave a value the visual zone cannot parse, so it
+    # cannot disagree with the MRZ, which used to fill it in silently (session 18).
+    mrz = _passport("TSHEKEDI", "ORATILE", "P<BWATSHEKEDI<<ORATILE<<<<<<<<<<<<<<<<<<<<<<")
+
+    def agreement(printed_birth: str) -> dict[str, Any]:
+        lines = [*mrz, line(f"Date of birth: {printed_birth}", 10, 90)]
+        return _checks(D.PASSPORT, lines)["MRZ_VIZ_AGREEMENT"]
+
+    assert agreement("19 NOV 2006")["status"] == "pass"
+    edited = agreement("8475V 2006")  # "19 NO" overwritten by copied digits
+    assert edited["status"] == "fail"
+    assert edited["reasons"] == ["BIRTH_DATE_NOT_SHOWN_MRZ_VIZ"]
+    # An OCR confusion that breaks the date's parsing still shows the date: no alarm.
+    assert agreement("19 N0V 2006")["status"] == "pass"
+    assert agreement("I9 NOV 20O6")["status"] == "pass"
+    # No birth-date label on the page (cut off, or not read): nothing to hold it to.
+    assert _checks(D.PASSPORT, mrz)["MRZ_VIZ_AGREEMENT"]["status"] == "pass"
+
+
+def test_an_unreadable_date_a_barcode_carries_must_still_be_printed() -> None:
+    qr = {
+        "format": "QRCode",
+        "text": "https://verify.burs.org.bw/c?t=C01234567&n=TCC/2024/1234&v=2025-03-31",
+        "quad": [[10, 10], [60, 10], [60, 60], [10, 60]],
+    }
+    today = dt.date(2024, 11, 1)
+
+    def agreement(expiry: str) -> dict[str, Any]:
+        lines = _tcc_lines("C01234567", "TCC/2024/1234", expiry)
+        checks = extract_document(D.TAX_CLEARANCE_CERTIFICATE, lines, today, barcodes=[qr]).checks
+        return next(c.to_dict() for c in checks if c.name == "BARCODE_VIZ_AGREEMENT")
+
+    assert agreement("31/03/2025")["status"] == "pass"
+    assert agreement("31/03/2O25")["status"] == "pass"  # misread, still shown
+    edited = agreement("37/93/2025")
+    assert edited["status"] == "fail"
+    assert edited["reasons"] == ["EXPIRY_DATE_NOT_SHOWN_BARCODE_VIZ"]
