@@ -148,6 +148,14 @@ def test_cross_document_checks_compare_the_id_with_the_rest() -> None:
     assert checks[1]["reasons"] == ["NAME_MISMATCH_ACROSS_DOCUMENTS"]
 
 
+# A tax clearance certificate's QR code: its TIN, number and expiry (2025-03-31).
+_TCC_QR = {
+    "format": "QRCode",
+    "text": "https://verify.burs.org.bw/c?t=C01234567&n=TCC/2024/1234&v=2025-03-31",
+    "quad": [[10, 10], [60, 10], [60, 60], [10, 60]],
+}
+
+
 def _tcc_lines(tin: str, number: str, expiry: str) -> list[dict[str, Any]]:
     return [
         line("TAX CLEARANCE CERTIFICATE", 100, 40, w=500),
@@ -158,11 +166,7 @@ def _tcc_lines(tin: str, number: str, expiry: str) -> list[dict[str, Any]]:
 
 
 def test_a_barcode_confirms_fills_and_contradicts_the_visual_zone() -> None:
-    qr = {
-        "format": "QRCode",
-        "text": "https://verify.burs.org.bw/c?t=C01234567&n=TCC/2024/1234&v=2025-03-31",
-        "quad": [[10, 10], [60, 10], [60, 60], [10, 60]],
-    }
+    qr = _TCC_QR
     today = dt.date(2024, 11, 1)
     same = extract_document(
         D.TAX_CLEARANCE_CERTIFICATE,
@@ -271,11 +275,7 @@ def test_an_unreadable_date_the_mrz_carries_must_still_be_printed() -> None:
 
 
 def test_an_unreadable_date_a_barcode_carries_must_still_be_printed() -> None:
-    qr = {
-        "format": "QRCode",
-        "text": "https://verify.burs.org.bw/c?t=C01234567&n=TCC/2024/1234&v=2025-03-31",
-        "quad": [[10, 10], [60, 10], [60, 60], [10, 60]],
-    }
+    qr = _TCC_QR
     today = dt.date(2024, 11, 1)
 
     def agreement(expiry: str) -> dict[str, Any]:
