@@ -118,18 +118,8 @@ def _squash(text: str) -> str:
     return _NON_ALNUM.sub("", n.fold(text))
 
 
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-        prev = cur
-    return prev[-1]
-
-
 def _distance_within(a: str, b: str, limit: int) -> int:
-    """``edit_distance(a, b)`` when it is at most ``limit``, else some value above it.
+    """``normalise.edit_distance(a, b)`` when it is at most ``limit``, else some value above it.
 
     Every edit fixes at most one character of the longer string that the other
     lacks (a multiset count), so that count bounds the distance from below: most
@@ -140,7 +130,7 @@ def _distance_within(a: str, b: str, limit: int) -> int:
     common = sum((Counter(a) & Counter(b)).values())
     if max(len(a), len(b)) - common > limit:
         return limit + 1
-    return edit_distance(a, b)
+    return n.edit_distance(a, b)
 
 
 # Letters and digits OCR takes for one another, folded to one of them before labels are

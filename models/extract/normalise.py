@@ -264,12 +264,13 @@ def confusable(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", fold(text)).translate(_CONFUSED)
 
 
-def _levenshtein(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance between ``a`` and ``b`` (whole strings)."""
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
-        cur = [i]
+        cur = [i] + [0] * len(b)
         for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
         prev = cur
     return prev[-1]
 
@@ -291,7 +292,7 @@ def shown_in(value: str, kind: str, lines: list[str], tolerance: int = 1) -> boo
         names = {confusable(name) for name, i in MONTHS.items() if i == int(m)}
 
         def is_month(token: str) -> bool:
-            return token in numbers or any(_levenshtein(token, n) <= 1 for n in names)
+            return token in numbers or any(edit_distance(token, n) <= 1 for n in names)
 
         day_first = re.compile(rf"(?:{days})([A-Z0-9]{{1,9}}?){year}")
         year_first = re.compile(rf"{year}([A-Z0-9]{{1,9}}?)(?:{days})")

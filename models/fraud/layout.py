@@ -61,7 +61,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from models.extract.kv import edit_distance
+from models.extract.normalise import edit_distance
 from models.fraud.signal import ReasonCode, Signal, not_applicable, squash
 
 PROFILES_FILE = Path(__file__).with_name("layout_profiles.json")
